@@ -1,0 +1,27 @@
+#include "commands/common.h"
+
+#include <spdlog/spdlog.h>
+
+#include "facenet/core/config_yaml.h"
+#include "facenet/core/logging.h"
+#include "facenet/core/runtime.h"
+
+namespace facenet::cli {
+
+void ConfigOptions::add_to(CLI::App* app, bool config_required) {
+  auto* opt = app->add_option("-c,--config", config_path, "YAML config file (see configs/)");
+  if (config_required) opt->required();
+  app->add_option("--set", overrides, "Override a config key, e.g. --set train.batch_size=48 (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+}
+
+Config ConfigOptions::load() const { return load_config(config_path, overrides); }
+
+void start_runtime(const Config& config) {
+  setup_logging(config.runtime.log_level);
+  const auto info = apply_runtime(config.runtime);
+  spdlog::debug("runtime: {} threads, device {}", info.threads, info.device);
+}
+
+}  // namespace facenet::cli

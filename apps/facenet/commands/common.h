@@ -1,0 +1,27 @@
+#pragma once
+// Options shared by subcommands: --config FILE and repeatable --set key=value.
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "facenet/core/config.h"
+
+namespace facenet::cli {
+
+struct ConfigOptions {
+  std::string config_path;
+  std::vector<std::string> overrides;
+
+  /// Adds --config and --set to `app`.
+  void add_to(CLI::App* app, bool config_required = false);
+  /// Loads, overrides and validates (throws ConfigError).
+  Config load() const;
+};
+
+/// Sets up console logging and the runtime (threads, seed) from the config.
+void start_runtime(const Config& config);
+
+void register_info(CLI::App& app);
+void register_config(CLI::App& app);
+
+}  // namespace facenet::cli

@@ -1,0 +1,31 @@
+// facenet: the command-line front end. Parses arguments and calls the library;
+// exit codes: 0 success, 1 runtime failure, 2 bad usage or config.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands/common.h"
+#include "facenet/core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"facenet: train, evaluate and deploy FaceNet-style face embeddings"};
+  app.set_version_flag("--version", std::string("facenet-cpp ") + FACENET_VERSION);
+  app.require_subcommand(1);
+  facenet::cli::register_info(app);
+  facenet::cli::register_config(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const facenet::ConfigError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

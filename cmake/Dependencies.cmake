@@ -1,0 +1,29 @@
+# Every dependency is a Debian package installed by scripts/install-deps.sh.
+# A missing one stops configuration with the package to install.
+macro(facenet_require pkg debian)
+  find_package(${pkg} ${ARGN} QUIET)
+  if(NOT ${pkg}_FOUND)
+    message(FATAL_ERROR
+      "facenet-cpp: ${pkg} not found. Install the Debian package '${debian}' "
+      "(all dependencies: sudo bash scripts/install-deps.sh).")
+  endif()
+endmacro()
+
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+facenet_require(Torch libtorch-dev)
+facenet_require(OpenCV libopencv-dev COMPONENTS core imgproc imgcodecs dnn objdetect)
+facenet_require(CLI11 libcli11-dev)
+facenet_require(fmt libfmt-dev)
+facenet_require(spdlog libspdlog-dev)
+facenet_require(yaml-cpp libyaml-cpp-dev)
+facenet_require(nlohmann_json nlohmann-json3-dev)
+facenet_require(ONNX libonnx-dev)
+facenet_require(Protobuf libprotobuf-dev)
+if(FACENET_BUILD_TESTS)
+  facenet_require(GTest libgtest-dev)
+endif()
+if(NOT EXISTS /usr/include/gloo/config.h)
+  message(FATAL_ERROR "facenet-cpp: Gloo headers not found (c10d's ProcessGroupGloo needs them). "
+    "Install the Debian package 'libgloo-dev' (sudo bash scripts/install-deps.sh).")
+endif()

@@ -1,0 +1,176 @@
+#pragma once
+// The typed configuration: one plain struct per area, combined in Config.
+// YAML <-> struct conversion lives only in config_yaml.{h,cpp}; nothing else
+// looks options up by string. Defaults here are the built-in defaults.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace facenet {
+
+enum class Backbone { MobileNet, InceptionResNetV1 };
+enum class LossType { Softmax, Triplet, SoftmaxTriplet, ArcFace, CosFace, ArcFaceTriplet, CosFaceTriplet };
+enum class TripletDistance { Euclidean, SquaredEuclidean };
+/// `none`: the original recipe's anchor|positive|negative batch thirds.
+enum class Mining { None, BatchAll, BatchHard, SemiHard };
+enum class SamplerKind { Triplet, PK };
+enum class ResizeMode { Resize, Letterbox };
+enum class Normalization { Fixed, Unit, Symmetric };
+enum class ChannelOrder { RGB, BGR };
+enum class SplitBy { Image, Identity };
+enum class OptimizerKind { Adam, AdamW, SGD };
+enum class ScheduleKind { Cosine, Step, MultiStep, Constant };
+enum class Distance { L2, L2Squared, Cosine };
+enum class FlipMode { None, Concat, Sum };
+enum class PairsFormat { Auto, LFW, List };
+enum class ExportFormat { ONNX, TorchScript, StateDict };
+enum class DistBackend { Auto, Gloo, NCCL };
+
+struct ModelConfig {
+  Backbone backbone = Backbone::MobileNet;
+  int64_t embedding_size = 128;
+  double dropout_keep = 0.4;  ///< keep probability (the seed's default)
+  double bn_momentum = 0.1;   ///< PyTorch convention (fraction of the new batch)
+};
+
+struct LossConfig {
+  LossType type = LossType::SoftmaxTriplet;
+  double ce_weight = 1.0;
+  double triplet_weight = 1.0;
+  double alpha = 0.2;  ///< triplet margin
+  TripletDistance distance = TripletDistance::Euclidean;
+  Mining mining = Mining::None;
+  double label_smoothing = 0.0;
+  double scale = 64.0;        ///< ArcFace/CosFace s
+  double arcface_m = 0.5;
+  double cosface_m = 0.35;
+};
+
+/// How an image becomes a network input; copied into every checkpoint and export.
+struct PreprocessConfig {
+  int64_t image_size = 160;
+  int64_t center_crop = 0;  ///< source pixels cropped from the centre before resizing; 0 = none
+  ResizeMode resize = ResizeMode::Resize;
+  Normalization normalization = Normalization::Fixed;
+  ChannelOrder channel_order = ChannelOrder::RGB;
+};
+
+struct AugmentConfig {
+  bool flip = true;
+  double crop_scale = 0.0;  ///< random crop/scale jitter (fraction of the side); 0 = off
+  double rotation = 0.0;    ///< max degrees
+  double color_jitter = 0.0;
+};
+
+struct DataConfig {
+  std::string root;                ///< root/<identity>/<image>
+  std::string annotation;          ///< `<label>;<path>` lines
+  std::string include_identities;  ///< file of identity names to keep (one per line)
+  SamplerKind sampler = SamplerKind::Triplet;
+  int64_t identities_per_batch = 24;  ///< P of P x K
+  int64_t images_per_identity = 4;    ///< K of P x K
+  double val_split = 0.0;
+  SplitBy val_split_by = SplitBy::Image;
+  int64_t workers = 0;   ///< decode threads; 0 = all cores
+  int64_t prefetch = 4;  ///< batches queued ahead
+  bool cache_index = true;
+  PreprocessConfig preprocess;
+  AugmentConfig augment;
+};
+
+struct TrainConfig {
+  std::string name = "run";
+  std::string output_dir;  ///< default runs/<name>-<timestamp>
+  int64_t batch_size = 96;
+  int64_t epochs = 100;
+  int64_t max_steps = 0;       ///< 0 = no limit
+  double max_minutes = 0.0;    ///< wall-clock budget; 0 = none
+  int64_t steps_per_epoch = 0; ///< 0 = images / batch
+  OptimizerKind optimizer = OptimizerKind::Adam;
+  double lr = 1e-3;
+  double min_lr = 1e-5;
+  double weight_decay = 0.0;
+  double momentum = 0.9;
+  bool nesterov = true;
+  ScheduleKind schedule = ScheduleKind::Cosine;
+  double warmup_epochs = 3.0;
+  double warmup_start = 0.1;   ///< warm-up starts at this fraction of lr
+  double flat_epochs = 15.0;   ///< flat tail at min_lr
+  std::vector<int64_t> milestones;  ///< multi-step epochs
+  int64_t step_size = 10;           ///< step schedule period (epochs)
+  double gamma = 0.1;
+  double grad_clip = 0.0;  ///< max global norm; 0 = off
+  int64_t save_every_epochs = 1;
+  int64_t keep_last = 3;
+  int64_t eval_every_epochs = 1;
+  int64_t log_every_steps = 20;
+  bool amp = false;
+};
+
+struct EvalConfig {
+  std::string data_dir;
+  std::string pairs;
+  PairsFormat pairs_format = PairsFormat::Auto;
+  std::string ext = "jpg";
+  Distance distance = Distance::L2;
+  FlipMode flip = FlipMode::None;
+  bool subtract_mean = false;
+  bool interleave_folds = false;
+  int64_t folds = 10;
+  double threshold_step = 0.01;
+  double threshold_max = 4.0;
+  double far_target = 1e-3;
+  int64_t batch_size = 64;
+  bool skip_missing = false;
+};
+
+struct ExportConfig {
+  ExportFormat format = ExportFormat::ONNX;
+  bool fold_bn = true;
+  int64_t opset = 13;
+  std::string layout = "facenet-pytorch";
+};
+
+struct RuntimeConfig {
+  int64_t threads = 0;  ///< 0 = all cores
+  std::string device = "auto";
+  int64_t seed = 42;
+  DistBackend dist_backend = DistBackend::Auto;
+  double dist_timeout_s = 300.0;
+  std::string log_level = "info";
+};
+
+struct Config {
+  ModelConfig model;
+  LossConfig loss;
+  DataConfig data;
+  TrainConfig train;
+  EvalConfig eval;
+  ExportConfig export_;  ///< YAML section `export`
+  RuntimeConfig runtime;
+};
+
+// Enum <-> config spelling, used by YAML, logs and reports alike.
+std::string to_string(Backbone v);
+std::string to_string(LossType v);
+std::string to_string(TripletDistance v);
+std::string to_string(Mining v);
+std::string to_string(SamplerKind v);
+std::string to_string(ResizeMode v);
+std::string to_string(Normalization v);
+std::string to_string(ChannelOrder v);
+std::string to_string(SplitBy v);
+std::string to_string(OptimizerKind v);
+std::string to_string(ScheduleKind v);
+std::string to_string(Distance v);
+std::string to_string(FlipMode v);
+std::string to_string(PairsFormat v);
+std::string to_string(ExportFormat v);
+std::string to_string(DistBackend v);
+
+/// True when the loss has a classification head (softmax, ArcFace or CosFace).
+bool has_classifier(LossType v);
+/// True when the loss includes a triplet term.
+bool has_triplet(LossType v);
+
+}  // namespace facenet

@@ -1,0 +1,19 @@
+#pragma once
+// File-system helpers: every output is written atomically (temp file + rename),
+// so a killed run never leaves a half-written checkpoint, report or export.
+#include <functional>
+#include <string>
+
+namespace facenet {
+
+/// Writes `content` to `path` through `path.tmp-<pid>` and a rename. Creates parent folders.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+/// Calls `write(tmp_path)` to produce the file, then renames it onto `path`.
+/// If `write` throws, the temporary is removed and `path` is untouched.
+void write_atomic_with(const std::string& path, const std::function<void(const std::string&)>& write);
+
+/// Reads a whole file; throws facenet::Error naming the path when it cannot.
+std::string read_file(const std::string& path);
+
+}  // namespace facenet

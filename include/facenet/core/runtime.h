@@ -1,0 +1,28 @@
+#pragma once
+// Process-wide runtime settings (threads, seed, device) and facts about the machine.
+#include <string>
+#include <vector>
+
+#include "facenet/core/config.h"
+
+namespace facenet {
+
+/// What `apply_runtime` settled on.
+struct RuntimeInfo {
+  int threads = 1;
+  std::string device = "cpu";  ///< resolved: "cpu" or "cuda:N"
+};
+
+/// Sets LibTorch's intra-op threads (Debian's build starts with 1; 0 = all cores),
+/// seeds LibTorch's generators and resolves `auto`/`cuda` to a concrete device.
+/// Throws ConfigError when CUDA is asked for but unavailable.
+RuntimeInfo apply_runtime(const RuntimeConfig& config);
+
+/// Library versions, threads, CPU features, BLAS, CUDA and distributed backends,
+/// as `key: value` lines (what `facenet info` prints).
+std::vector<std::pair<std::string, std::string>> system_info();
+
+/// The BLAS shared library this process has mapped (e.g. "openblas-openmp"), or "none loaded".
+std::string loaded_blas();
+
+}  // namespace facenet

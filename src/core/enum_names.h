@@ -1,0 +1,56 @@
+#pragma once
+// The one table of config spellings for every enum (private to src/core).
+#include <utility>
+#include <vector>
+
+#include "facenet/core/config.h"
+
+namespace facenet {
+
+template <class E>
+using EnumTable = std::vector<std::pair<E, const char*>>;
+
+template <class E>
+const EnumTable<E>& enum_names();
+
+#define FACENET_ENUM_TABLE(E, ...)                  \
+  template <>                                       \
+  inline const EnumTable<E>& enum_names<E>() {      \
+    static const EnumTable<E> table{__VA_ARGS__};   \
+    return table;                                   \
+  }
+
+FACENET_ENUM_TABLE(Backbone, {Backbone::MobileNet, "mobilenet"},
+                   {Backbone::InceptionResNetV1, "inception_resnet_v1"})
+FACENET_ENUM_TABLE(LossType, {LossType::Softmax, "softmax"}, {LossType::Triplet, "triplet"},
+                   {LossType::SoftmaxTriplet, "softmax_triplet"}, {LossType::ArcFace, "arcface"},
+                   {LossType::CosFace, "cosface"}, {LossType::ArcFaceTriplet, "arcface_triplet"},
+                   {LossType::CosFaceTriplet, "cosface_triplet"})
+FACENET_ENUM_TABLE(TripletDistance, {TripletDistance::Euclidean, "euclidean"},
+                   {TripletDistance::SquaredEuclidean, "squared_euclidean"})
+FACENET_ENUM_TABLE(Mining, {Mining::None, "none"}, {Mining::BatchAll, "batch_all"},
+                   {Mining::BatchHard, "batch_hard"}, {Mining::SemiHard, "semi_hard"})
+FACENET_ENUM_TABLE(SamplerKind, {SamplerKind::Triplet, "triplet"}, {SamplerKind::PK, "pk"})
+FACENET_ENUM_TABLE(ResizeMode, {ResizeMode::Resize, "resize"}, {ResizeMode::Letterbox, "letterbox"})
+FACENET_ENUM_TABLE(Normalization, {Normalization::Fixed, "fixed"}, {Normalization::Unit, "unit"},
+                   {Normalization::Symmetric, "symmetric"})
+FACENET_ENUM_TABLE(ChannelOrder, {ChannelOrder::RGB, "rgb"}, {ChannelOrder::BGR, "bgr"})
+FACENET_ENUM_TABLE(SplitBy, {SplitBy::Image, "image"}, {SplitBy::Identity, "identity"})
+FACENET_ENUM_TABLE(OptimizerKind, {OptimizerKind::Adam, "adam"}, {OptimizerKind::AdamW, "adamw"},
+                   {OptimizerKind::SGD, "sgd"})
+FACENET_ENUM_TABLE(ScheduleKind, {ScheduleKind::Cosine, "cosine"}, {ScheduleKind::Step, "step"},
+                   {ScheduleKind::MultiStep, "multistep"}, {ScheduleKind::Constant, "constant"})
+FACENET_ENUM_TABLE(Distance, {Distance::L2, "l2"}, {Distance::L2Squared, "l2sq"},
+                   {Distance::Cosine, "cosine"})
+FACENET_ENUM_TABLE(FlipMode, {FlipMode::None, "none"}, {FlipMode::Concat, "concat"},
+                   {FlipMode::Sum, "sum"})
+FACENET_ENUM_TABLE(PairsFormat, {PairsFormat::Auto, "auto"}, {PairsFormat::LFW, "lfw"},
+                   {PairsFormat::List, "list"})
+FACENET_ENUM_TABLE(ExportFormat, {ExportFormat::ONNX, "onnx"},
+                   {ExportFormat::TorchScript, "torchscript"},
+                   {ExportFormat::StateDict, "state-dict"})
+FACENET_ENUM_TABLE(DistBackend, {DistBackend::Auto, "auto"}, {DistBackend::Gloo, "gloo"},
+                   {DistBackend::NCCL, "nccl"})
+#undef FACENET_ENUM_TABLE
+
+}  // namespace facenet

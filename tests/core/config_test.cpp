@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+
+#include "facenet/core/config_yaml.h"
+#include "facenet/core/error.h"
+
+using namespace facenet;
+
+namespace {
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    load_config_text(yaml, "test.yaml", overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Config, DefaultsAreValidAndMatchTheSeed) {
+  const Config c = load_config_text("", "empty.yaml");
+  EXPECT_EQ(c.model.backbone, Backbone::MobileNet);
+  EXPECT_EQ(c.model.embedding_size, 128);
+  EXPECT_DOUBLE_EQ(c.loss.alpha, 0.2);
+  EXPECT_EQ(c.loss.type, LossType::SoftmaxTriplet);
+  EXPECT_EQ(c.train.batch_size, 96);
+  EXPECT_EQ(c.data.preprocess.normalization, Normalization::Fixed);
+}
+
+TEST(Config, ParsesNestedSectionsAndEnums) {
+  const Config c = load_config_text(R"(
+model:
+  backbone: inception_resnet_v1
+  embedding_size: 512
+data:
+  preprocess:
+    image_size: 112
+    resize: letterbox
+train:
+  milestones: [30, 60]
+  schedule: multistep
+  optimizer: sgd
+eval:
+  distance: cosine
+  flip: concat
+)", "t.yaml");
+  EXPECT_EQ(c.model.backbone, Backbone::InceptionResNetV1);
+  EXPECT_EQ(c.model.embedding_size, 512);
+  EXPECT_EQ(c.data.preprocess.image_size, 112);
+  EXPECT_EQ(c.data.preprocess.resize, ResizeMode::Letterbox);
+  EXPECT_EQ(c.train.milestones, (std::vector<int64_t>{30, 60}));
+  EXPECT_EQ(c.train.optimizer, OptimizerKind::SGD);
+  EXPECT_EQ(c.eval.distance, Distance::Cosine);
+  EXPECT_EQ(c.eval.flip, FlipMode::Concat);
+}
+
+TEST(Config, OverridesWinOverTheFile) {
+  const Config c = load_config_text("train:\n  batch_size: 30\n", "t.yaml",
+                                    {"train.batch_size=48", "train.milestones=[5,9]", "data.root=/x/y"});
+  EXPECT_EQ(c.train.batch_size, 48);
+  EXPECT_EQ(c.train.milestones, (std::vector<int64_t>{5, 9}));
+  EXPECT_EQ(c.data.root, "/x/y");
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndSuggestion) {
+  const auto msg = error_of("model:\n  backbone: mobilenet\ntrain:\n  epochs: 3\n  batchsize: 12\n");
+  EXPECT_NE(msg.find("test.yaml:5"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unknown key 'train.batchsize'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'train.batch_size'"), std::string::npos) << msg;
+}
+
+TEST(Config, UnknownSectionIsReported) {
+  const auto msg = error_of("trian:\n  epochs: 3\n");
+  EXPECT_NE(msg.find("test.yaml:1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'train'"), std::string::npos) << msg;
+}
+
+TEST(Config, UnknownOverrideKeyIsReported) {
+  const auto msg = error_of("", {"train.lr_min=0.1"});
+  EXPECT_NE(msg.find("--set train.lr_min=0.1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'train.min_lr'"), std::string::npos) << msg;
+}
+
+TEST(Config, TypeErrorNamesKeyTypeAndLine) {
+  const auto msg = error_of("train:\n  batch_size: lots\n");
+  EXPECT_NE(msg.find("test.yaml:2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("train.batch_size must be an integer"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'lots'"), std::string::npos) << msg;
+}
+
+TEST(Config, EnumErrorListsChoices) {
+  const auto msg = error_of("model:\n  backbone: resnet50\n");
+  EXPECT_NE(msg.find("model.backbone must be one of mobilenet | inception_resnet_v1"), std::string::npos)
+      << msg;
+}
+
+TEST(Config, RangeErrorNamesKeyValueAndOrigin) {
+  const auto msg = error_of("train:\n  lr: -1\n");
+  EXPECT_NE(msg.find("train.lr (-1) must be > 0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("test.yaml:2"), std::string::npos) << msg;
+}
+
+TEST(Config, CollectsEveryError) {
+  const auto msg = error_of("train:\n  epochs: 0\neval:\n  folds: 1\n");
+  EXPECT_NE(msg.find("train.epochs"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("eval.folds"), std::string::npos) << msg;
+}
+
+TEST(Config, CrossFieldRules) {
+  EXPECT_NE(error_of("train:\n  batch_size: 32\n").find("multiple of 3"), std::string::npos);
+  EXPECT_NE(error_of("data:\n  sampler: pk\nloss:\n  mining: batch_hard\ntrain:\n  batch_size: 90\n")
+                .find("must equal data.identities_per_batch"),
+            std::string::npos);
+  EXPECT_EQ(error_of("data:\n  sampler: pk\nloss:\n  mining: batch_hard\ntrain:\n  batch_size: 96\n"), "");
+}
+
+TEST(Config, YamlSyntaxErrorHasLine) {
+  const auto msg = error_of("train:\n  batch_size: [1, 2\n");
+  EXPECT_NE(msg.find("test.yaml:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("YAML syntax error"), std::string::npos) << msg;
+}
+
+TEST(Config, YamlRoundTripIsStable) {
+  const Config c = load_config_text("", "t.yaml", {"model.embedding_size=512", "train.lr=0.05", "eval.flip=sum"});
+  const auto text = to_yaml(c);
+  const Config back = load_config_text(text, "round.yaml");
+  EXPECT_EQ(to_yaml(back), text);
+  EXPECT_EQ(back.model.embedding_size, 512);
+  EXPECT_DOUBLE_EQ(back.train.lr, 0.05);
+  EXPECT_EQ(back.eval.flip, FlipMode::Sum);
+}
+
+TEST(Config, EveryKeyAppearsInTheResolvedYaml) {
+  const auto text = to_yaml(Config{});
+  for (const auto& key : config_keys()) {
+    const auto leaf = key.substr(key.rfind('.') + 1);
+    EXPECT_NE(text.find(leaf + ":"), std::string::npos) << key;
+  }
+}
+
+TEST(Config, EditDistance) {
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("same", "same"), 0u);
+}
