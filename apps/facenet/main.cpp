@@ -14,6 +14,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   facenet::cli::register_info(app);
   facenet::cli::register_config(app);
+  facenet::cli::register_synth(app);
+  facenet::cli::register_align(app);
+  facenet::cli::register_annotate(app);
+  facenet::cli::register_bench_data(app);
+  facenet::cli::register_train(app);
+  facenet::cli::register_eval(app);
+  facenet::cli::register_summary(app);
+  facenet::cli::register_eval_embeddings(app);
 
   try {
     app.parse(argc, argv);

@@ -177,6 +177,7 @@ const std::vector<Field>& fields() {
       F("eval.far_target", eval.far_target),
       F("eval.batch_size", eval.batch_size),
       F("eval.skip_missing", eval.skip_missing),
+      F("eval.roc_log_fpr", eval.roc_log_fpr),
       F("export.format", export_.format),
       F("export.fold_bn", export_.fold_bn),
       F("export.opset", export_.opset),

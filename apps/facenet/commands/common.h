@@ -23,5 +23,13 @@ void start_runtime(const Config& config);
 
 void register_info(CLI::App& app);
 void register_config(CLI::App& app);
+void register_synth(CLI::App& app);
+void register_align(CLI::App& app);
+void register_annotate(CLI::App& app);
+void register_bench_data(CLI::App& app);
+void register_train(CLI::App& app);
+void register_eval(CLI::App& app);
+void register_summary(CLI::App& app);
+void register_eval_embeddings(CLI::App& app);
 
 }  // namespace facenet::cli

@@ -122,6 +122,7 @@ struct EvalConfig {
   double far_target = 1e-3;
   int64_t batch_size = 64;
   bool skip_missing = false;
+  bool roc_log_fpr = false;  ///< roc.png: log-scale FPR axis
 };
 
 struct ExportConfig {

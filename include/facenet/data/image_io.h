@@ -1,0 +1,19 @@
+#pragma once
+// Image decoding with a reason on failure (missing, unreadable, truncated, undecodable).
+#include <string>
+
+namespace cv {
+class Mat;
+}
+
+namespace facenet::data {
+
+/// Reads `path` as 8-bit BGR (grey and alpha images are converted). Returns false and sets
+/// `reason` when the file cannot be read, is a truncated JPEG (no end-of-image marker) or
+/// does not decode.
+bool read_image(const std::string& path, cv::Mat& bgr, std::string* reason = nullptr);
+
+/// As read_image, but throws facenet::Error naming the path and the reason.
+void read_image_or_throw(const std::string& path, cv::Mat& bgr);
+
+}  // namespace facenet::data

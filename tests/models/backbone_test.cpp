@@ -1,0 +1,132 @@
+// Trunk architecture: output shapes, exact parameter counts and port-compatible names.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <set>
+
+#include "facenet/models/facenet.h"
+#include "facenet/models/inception_resnet_v1.h"
+#include "facenet/models/mobilenet_v1.h"
+
+using namespace facenet::models;
+
+namespace {
+
+std::vector<int64_t> trunk_shape(BackboneImpl& trunk, int64_t size) {
+  torch::NoGradGuard no_grad;
+  trunk.eval();
+  return trunk.forward(torch::randn({1, 3, size, size})).sizes().vec();
+}
+
+std::set<std::string> keys_of(const torch::nn::Module& m) {
+  std::set<std::string> keys;
+  for (const auto& p : m.named_parameters()) keys.insert(p.key());
+  for (const auto& b : m.named_buffers()) keys.insert(b.key());
+  return keys;
+}
+
+}  // namespace
+
+TEST(MobileNetV1, ParameterCountMatchesSeed) {
+  MobileNetV1 net;
+  EXPECT_EQ(count_parameters(*net), 3206976);
+}
+
+TEST(MobileNetV1, OutputShapes) {
+  MobileNetV1 net;
+  EXPECT_EQ(trunk_shape(*net, 160), (std::vector<int64_t>{1, 1024, 5, 5}));
+  EXPECT_EQ(trunk_shape(*net, 112), (std::vector<int64_t>{1, 1024, 4, 4}));
+  EXPECT_EQ(trunk_shape(*net, 96), (std::vector<int64_t>{1, 1024, 3, 3}));
+}
+
+TEST(MobileNetV1, SeedNamesAndBnSettings) {
+  MobileNetV1 net(0.01);
+  const auto keys = keys_of(*net);
+  for (const char* k : {"stage1.0.0.weight", "stage1.0.1.running_var", "stage1.1.0.weight", "stage1.1.3.weight",
+                        "stage1.1.4.bias", "stage2.5.3.weight", "stage3.1.4.running_mean"})
+    EXPECT_TRUE(keys.count(k)) << k;
+  // 1 conv_bn + 13 dw blocks: 1 + 2 * 13 convolutions, none with a bias.
+  int convs = 0;
+  for (const auto& p : net->named_parameters())
+    if (p.value().dim() == 4) ++convs;
+  EXPECT_EQ(convs, 27);
+  EXPECT_FALSE(keys.count("stage1.0.0.bias"));
+  auto bn = net->stage1->ptr(0)->children().at(1)->as<torch::nn::BatchNorm2d>();
+  ASSERT_NE(bn, nullptr);
+  EXPECT_DOUBLE_EQ(bn->options.eps(), 1e-5);
+  EXPECT_DOUBLE_EQ(bn->options.momentum().value(), 0.01);
+  // Depthwise: groups == channels.
+  auto dw = net->stage1->ptr(1)->children().at(0)->as<torch::nn::Conv2d>();
+  ASSERT_NE(dw, nullptr);
+  EXPECT_EQ(dw->options.groups(), 32);
+}
+
+TEST(InceptionResnetV1, ParameterCountMatchesPort) {
+  InceptionResnetV1 net;
+  EXPECT_EQ(count_parameters(*net), 22564096);
+}
+
+TEST(InceptionResnetV1, OutputShapes) {
+  InceptionResnetV1 net;
+  EXPECT_EQ(trunk_shape(*net, 160), (std::vector<int64_t>{1, 1792, 3, 3}));
+  EXPECT_EQ(trunk_shape(*net, 112), (std::vector<int64_t>{1, 1792, 2, 2}));
+  EXPECT_EQ(trunk_shape(*net, 96), (std::vector<int64_t>{1, 1792, 1, 1}));
+}
+
+TEST(InceptionResnetV1, KeysEqualThePortStateDict) {
+  FaceNet model(facenet::ModelConfig{facenet::Backbone::InceptionResNetV1, 512, 0.4, 0.1});
+  std::set<std::string> port;
+  for (const auto& k : keys_of(*model)) port.insert(to_port_key(k));
+  // The port's state_dict without `logits` has 714 tensors (378 parameters + 3 buffers x 112 BNs).
+  EXPECT_EQ(port.size(), 714u);
+  EXPECT_EQ(model->named_parameters().size(), 378u);
+  for (const char* k :
+       {"conv2d_1a.conv.weight", "conv2d_1a.bn.num_batches_tracked", "conv2d_4b.bn.running_mean",
+        "repeat_1.0.branch1.1.conv.weight", "repeat_1.4.conv2d.bias", "mixed_6a.branch0.conv.weight",
+        "mixed_6a.branch1.2.bn.running_var", "repeat_2.9.branch1.2.conv.weight", "mixed_7a.branch2.2.bn.weight",
+        "repeat_3.4.branch1.1.conv.weight", "block8.conv2d.bias", "last_linear.weight", "last_bn.running_var"})
+    EXPECT_TRUE(port.count(k)) << k;
+  EXPECT_FALSE(port.count("last_linear.bias"));
+  // Shapes from the port's table.
+  const auto params = model->named_parameters();
+  EXPECT_EQ(params["backbone.repeat_1.0.conv2d.weight"].sizes().vec(), (std::vector<int64_t>{256, 96, 1, 1}));
+  EXPECT_EQ(params["backbone.repeat_2.0.branch1.1.conv.weight"].sizes().vec(),
+            (std::vector<int64_t>{128, 128, 1, 7}));
+  EXPECT_EQ(params["backbone.block8.conv2d.weight"].sizes().vec(), (std::vector<int64_t>{1792, 384, 1, 1}));
+  EXPECT_EQ(params["last_linear.weight"].sizes().vec(), (std::vector<int64_t>{512, 1792}));
+}
+
+TEST(InceptionResnetV1, BlockScalesAndFinalBlockWithoutRelu) {
+  InceptionResnetV1 net(0.2);
+  EXPECT_DOUBLE_EQ(net->repeat_1->ptr<Block35Impl>(0)->scale, 0.17);
+  EXPECT_DOUBLE_EQ(net->repeat_2->ptr<Block17Impl>(9)->scale, 0.10);
+  EXPECT_DOUBLE_EQ(net->repeat_3->ptr<Block8Impl>(4)->scale, 0.20);
+  EXPECT_TRUE(net->repeat_3->ptr<Block8Impl>(4)->apply_relu);
+  EXPECT_DOUBLE_EQ(net->block8->scale, 1.0);
+  EXPECT_FALSE(net->block8->apply_relu);
+  EXPECT_DOUBLE_EQ(net->conv2d_1a->bn->options.eps(), 1e-3);
+  EXPECT_DOUBLE_EQ(net->conv2d_1a->bn->options.momentum().value(), 0.2);
+  // Without the final ReLU the trunk output has negative values.
+  torch::NoGradGuard no_grad;
+  net->eval();
+  EXPECT_LT(net->forward(torch::randn({1, 3, 96, 96})).min().item<float>(), 0.0f);
+}
+
+TEST(Backbones, StagesChainEqualsForward) {
+  torch::manual_seed(0);
+  std::vector<std::shared_ptr<BackboneImpl>> trunks{std::make_shared<MobileNetV1Impl>(),
+                                                    std::make_shared<InceptionResnetV1Impl>()};
+  torch::NoGradGuard no_grad;
+  for (auto& trunk : trunks) {
+    trunk->eval();
+    auto x = torch::randn({1, 3, 96, 96});
+    auto y = x;
+    int64_t params = 0;
+    for (const auto& s : trunk->stages()) {
+      y = s.apply(y);
+      params += count_parameters(*s.module);
+    }
+    EXPECT_TRUE(torch::allclose(y, trunk->forward(x)));
+    EXPECT_EQ(params, count_parameters(*trunk));
+  }
+}
