@@ -22,6 +22,11 @@ int main(int argc, char** argv) {
   facenet::cli::register_eval(app);
   facenet::cli::register_summary(app);
   facenet::cli::register_eval_embeddings(app);
+  facenet::cli::register_export(app);
+  facenet::cli::register_import(app);
+  facenet::cli::register_embed(app);
+  facenet::cli::register_verify(app);
+  facenet::cli::register_identify(app);
 
   try {
     app.parse(argc, argv);

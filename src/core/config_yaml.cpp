@@ -2,6 +2,7 @@
 // reading, overriding, printing and key suggestions all come from it.
 #include "facenet/core/config_yaml.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -32,7 +33,8 @@ template <>
 struct Codec<double> {
   static std::string type() { return "a number"; }
   static double read(const YAML::Node& n) { return n.as<double>(); }
-  static YAML::Node write(double v) { return YAML::Node(v); }
+  // Shortest text that reads back to the same double (0.4, not 0.40000000000000002).
+  static YAML::Node write(double v) { return YAML::Node(fmt::format("{}", v)); }
 };
 template <>
 struct Codec<bool> {

@@ -12,6 +12,7 @@
 #include "facenet/core/error.h"
 #include "facenet/data/image_io.h"
 #include "parallel.h"
+#include "splitmix.h"
 
 namespace facenet {
 namespace {
@@ -54,12 +55,6 @@ void from_json(const nlohmann::json& j, PreprocessConfig& c) {
 namespace data {
 namespace {
 
-uint64_t splitmix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 /// Uniform in [0, 1) from the top 53 bits (same on every standard library).
 double unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }

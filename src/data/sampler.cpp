@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "facenet/core/error.h"
+#include "splitmix.h"
 
 namespace facenet::data {
 namespace {
@@ -21,13 +22,6 @@ const char* mode_name(SamplingMode m) {
   return "?";
 }
 
-/// splitmix64: decorrelates seeds derived from (seed, epoch).
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 /// Unbiased draw in [0, n), identical on every standard library (unlike uniform_int_distribution).
 int64_t draw(std::mt19937_64& rng, int64_t n) {
@@ -146,7 +140,7 @@ std::vector<int64_t> BatchSampler::next_epochwise() {
       continue;
     }
     if (e != permutation_epoch_) {
-      std::mt19937_64 epoch_rng(mix(seed_ ^ mix(static_cast<uint64_t>(e))));
+      std::mt19937_64 epoch_rng(splitmix(seed_ ^ splitmix(static_cast<uint64_t>(e))));
       permutation_.resize(n);
       for (int64_t j = 0; j < n; ++j) permutation_[j] = j;
       for (int64_t j = n - 1; j > 0; --j) std::swap(permutation_[j], permutation_[draw(epoch_rng, j + 1)]);

@@ -16,16 +16,11 @@
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "parallel.h"
+#include "splitmix.h"
 
 namespace facenet::data {
 namespace {
 
-uint64_t splitmix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 /// Small deterministic generator helpers (same numbers on every standard library).
 struct Rand {

@@ -5,30 +5,28 @@
 
 #include "facenet/eval/evaluator.h"
 #include "facenet/eval/network_embed.h"
+#include "facenet/export/network_loader.h"
 #include "facenet/models/facenet.h"
-#include "facenet/train/checkpoint.h"
 
 namespace facenet::eval {
 
-NetworkEvalResult run_network_eval(const Config& config, const std::string& checkpoint, const std::string& out_dir) {
-  ModelConfig model_config = config.model;
-  PreprocessConfig preprocess = config.data.preprocess;
-  if (!checkpoint.empty()) {
-    const auto info = train::read_checkpoint_info(checkpoint);
-    model_config = info.config.model;
-    preprocess = info.config.data.preprocess;
-  }
-  auto model = models::make_model(model_config);
-  if (!checkpoint.empty()) {
-    train::load_checkpoint(checkpoint, *model);
-    spdlog::info("[eval] {} ({}, {}-d)", checkpoint, to_string(model_config.backbone), model_config.embedding_size);
+NetworkEvalResult run_network_eval(const Config& config, const std::string& model_path, const std::string& out_dir) {
+  const int threads = static_cast<int>(config.data.workers);
+  EmbedFn embed;
+  if (!model_path.empty()) {
+    // A checkpoint, a TorchScript export or an ONNX export: each carries its own preprocessing.
+    auto network = exporting::load_embedding_network(model_path, threads);
+    spdlog::info("[eval] {} ({}, {}-d)", model_path, to_string(network.meta.backbone), network.meta.embedding_size);
+    embed = std::move(network.embed);
   } else {
-    spdlog::info("[eval] untrained {} network (chance-level baseline), seed {}", to_string(model_config.backbone),
+    auto model = models::make_model(config.model);
+    model->eval();
+    spdlog::info("[eval] untrained {} network (chance-level baseline), seed {}", to_string(config.model.backbone),
                  config.runtime.seed);
+    embed = network_embed_fn(model, config.data.preprocess, threads);
   }
-  model->eval();
-  Evaluator evaluator(config.eval, network_embed_fn(model, preprocess, static_cast<int>(config.data.workers)));
-  evaluator.set_checkpoint(checkpoint.empty() ? "untrained" : checkpoint);
+  Evaluator evaluator(config.eval, std::move(embed));
+  evaluator.set_checkpoint(model_path.empty() ? "untrained" : model_path);
   const auto report = evaluator.run(out_dir);
   return {format_table(report), report.metrics.accuracy_mean, report.metrics.threshold_at_far};
 }

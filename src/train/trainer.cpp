@@ -94,6 +94,7 @@ class Trainer {
     device_ = torch::Device(runtime.device);
     spdlog::info("[train] run folder {}", run_dir_.string());
     spdlog::info("[train] {} threads, device {}", runtime.threads, runtime.device);
+    if (config_.train.amp) spdlog::warn("[train] train.amp: mixed precision is not implemented yet; training in fp32");
     build_data();
     build_model();
     restore_if_resuming();

@@ -31,5 +31,10 @@ void register_train(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_summary(CLI::App& app);
 void register_eval_embeddings(CLI::App& app);
+void register_export(CLI::App& app);
+void register_import(CLI::App& app);
+void register_embed(CLI::App& app);
+void register_verify(CLI::App& app);
+void register_identify(CLI::App& app);
 
 }  // namespace facenet::cli

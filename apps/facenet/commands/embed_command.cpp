@@ -1,0 +1,68 @@
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "commands/common.h"
+#include "facenet/core/error.h"
+#include "facenet/export/embed_tools.h"
+
+namespace facenet::cli {
+
+void register_embed(CLI::App& app) {
+  auto* cmd = app.add_subcommand("embed", "Embed images with an exported model or checkpoint into a .csv or .npy file");
+  auto o = std::make_shared<exporting::EmbedOptions>();
+  cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
+  cmd->add_option("inputs", o->inputs, "Folders (recursive) and/or image files")->required();
+  cmd->add_option("--out", o->out, "embeddings.csv or embeddings.npy (+ .npy.txt path list)")->required();
+  cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  cmd->callback([o] {
+    const auto n = exporting::run_embed(*o);
+    std::cout << "embedded " << n << " images -> " << o->out << "\n";
+  });
+}
+
+void register_verify(CLI::App& app) {
+  auto* cmd = app.add_subcommand("verify", "Are two face images the same person? (distance vs the stored threshold)");
+  struct Options {
+    std::string model, a, b;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
+  cmd->add_option("image_a", o->a, "First image")->required();
+  cmd->add_option("image_b", o->b, "Second image")->required();
+  cmd->callback([o] {
+    const auto r = exporting::run_verify(o->model, o->a, o->b);
+    std::cout << fmt::format("distance ({}): {:.4f}\nthreshold: {:.4f}\nresult: {}\n", r.distance_name, r.distance,
+                             r.threshold, r.same ? "same" : "different");
+    if (r.threshold <= 0) std::cout << "note: the model has no calibrated threshold (never evaluated)\n";
+  });
+}
+
+void register_identify(CLI::App& app) {
+  auto* cmd = app.add_subcommand("identify", "Rank gallery identities (gallery/<identity>/<images>) for a probe image");
+  struct Options {
+    std::string model, gallery, probe;
+    int64_t k = 5, batch_size = 64;
+    int threads = 0;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
+  cmd->add_option("--gallery", o->gallery, "Folder of <identity>/<image> files")->required();
+  cmd->add_option("--probe", o->probe, "Image to identify")->required();
+  cmd->add_option("-k", o->k, "Identities to list")->capture_default_str();
+  cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  cmd->callback([o] {
+    const auto r = exporting::run_identify(o->model, o->gallery, o->probe, o->k, o->batch_size, o->threads);
+    std::cout << fmt::format("gallery: {} identities, {} images; threshold {:.4f}\n", r.identities, r.gallery_images,
+                             r.threshold);
+    for (size_t i = 0; i < r.ranking.size(); ++i) {
+      const auto& m = r.ranking[i];
+      std::cout << fmt::format("{:>3}  {:<32} {:.4f}  ({} images){}\n", i + 1, m.identity, m.distance, m.images,
+                               r.threshold > 0 && m.distance < r.threshold ? "  match" : "");
+    }
+  });
+}
+
+}  // namespace facenet::cli

@@ -1,0 +1,50 @@
+#include <iostream>
+
+#include "commands/common.h"
+#include "facenet/core/error.h"
+#include "facenet/export/exporter.h"
+
+namespace facenet::cli {
+
+void register_export(CLI::App& app) {
+  auto* cmd = app.add_subcommand("export", "Export a checkpoint's embedding network: onnx | torchscript | state-dict");
+  struct Options {
+    ConfigOptions config;
+    std::string checkpoint, format, out, layout;
+    int64_t opset = 0;
+    bool no_fold_bn = false;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint to export")->required();
+  cmd->add_option("--format", o->format, "onnx | torchscript | state-dict (export.format)");
+  cmd->add_option("--out", o->out, "Output file (ONNX also writes <out>.json)")->required();
+  cmd->add_option("--layout", o->layout, "state-dict key layout: facenet-pytorch | seed (export.layout)");
+  cmd->add_option("--opset", o->opset, "ONNX opset, 13..17 (export.opset)");
+  cmd->add_flag("--no-fold-bn", o->no_fold_bn, "Keep BatchNormalization nodes in the ONNX graph");
+  o->config.add_to(cmd);
+  cmd->callback([o] {
+    auto overrides = o->config.overrides;
+    auto set = [&](const std::string& key, const std::string& value) { overrides.insert(overrides.begin(), key + "=" + value); };
+    if (!o->format.empty()) set("export.format", o->format);
+    if (!o->layout.empty()) set("export.layout", o->layout);
+    if (o->opset > 0) set("export.opset", std::to_string(o->opset));
+    if (o->no_fold_bn) set("export.fold_bn", "false");
+    const auto config = ConfigOptions{o->config.config_path, overrides}.load();
+    start_runtime(config);
+    std::cout << exporting::run_export(o->checkpoint, config.export_, o->out) << "\n";
+  });
+}
+
+void register_import(CLI::App& app) {
+  auto* cmd = app.add_subcommand("import", "Import a PyTorch state dict (facenet-pytorch InceptionResnetV1) as a checkpoint");
+  struct Options {
+    std::string layout = "facenet-pytorch", file, out;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("--layout", o->layout, "Key layout of FILE (facenet-pytorch)")->capture_default_str();
+  cmd->add_option("file", o->file, "State dict saved by torch.save")->required();
+  cmd->add_option("--out", o->out, "Checkpoint to write")->required();
+  cmd->callback([o] { std::cout << exporting::run_import(o->layout, o->file, o->out) << "\n"; });
+}
+
+}  // namespace facenet::cli
