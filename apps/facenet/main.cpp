@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   facenet::cli::register_align(app);
   facenet::cli::register_annotate(app);
   facenet::cli::register_bench_data(app);
+  facenet::cli::register_bench(app);
   facenet::cli::register_train(app);
   facenet::cli::register_eval(app);
   facenet::cli::register_summary(app);

@@ -187,6 +187,7 @@ const std::vector<Field>& fields() {
       F("runtime.threads", runtime.threads),
       F("runtime.device", runtime.device),
       F("runtime.seed", runtime.seed),
+      F("runtime.channels_last", runtime.channels_last),
       F("runtime.dist_backend", runtime.dist_backend),
       F("runtime.dist_timeout_s", runtime.dist_timeout_s),
       F("runtime.log_level", runtime.log_level),

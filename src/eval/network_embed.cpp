@@ -3,17 +3,44 @@
 #include <torch/torch.h>
 
 #include "facenet/data/preprocess.h"
+#include "facenet/export/inference.h"
 
 namespace facenet::eval {
+namespace {
+
+/// Identifies the weights' current values: an optimiser step bumps every parameter's version.
+int64_t weights_version(models::FaceNetImpl& model) {
+  int64_t v = 0;
+  for (const auto& p : model.parameters()) v += static_cast<int64_t>(p._version());
+  for (const auto& b : model.buffers()) v += static_cast<int64_t>(b._version());
+  return v;
+}
+
+}  // namespace
 
 EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preprocess, int threads) {
-  return [model, preprocess, threads](const std::vector<std::string>& paths, bool flipped) mutable {
+  // CUDA models run eagerly; on the CPU the network is compiled (BN folded, frozen, oneDNN
+  // pre-packed) once per set of weights, i.e. once per evaluation during training.
+  struct Compiled {
+    int64_t version = -1;
+    exporting::InferenceFn forward;
+  };
+  auto compiled = std::make_shared<Compiled>();
+  return [model, preprocess, threads, compiled](const std::vector<std::string>& paths, bool flipped) mutable {
     torch::NoGradGuard no_grad;
+    const auto device = model->parameters().front().device();
+    auto images = data::load_images(paths, preprocess, flipped, threads);
+    if (device.is_cpu()) {
+      const auto version = weights_version(*model);
+      if (version != compiled->version) {
+        compiled->forward = exporting::compile_for_inference(*model);
+        compiled->version = version;
+      }
+      return compiled->forward(images);
+    }
     const bool was_training = model->is_training();
     model->eval();
-    const auto device = model->parameters().front().device();
-    auto images = data::load_images(paths, preprocess, flipped, threads).to(device);
-    auto embeddings = model->forward(images).to(torch::kCPU);
+    auto embeddings = model->forward(images.to(device)).to(torch::kCPU);
     if (was_training) model->train();
     return embeddings;
   };

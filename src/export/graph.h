@@ -2,6 +2,7 @@
 // The embedding network as a flat list of inference ops (private to the export area).
 // Built by walking our modules once; the ONNX and TorchScript writers both emit from it,
 // so the two formats describe the same computation.
+#include <torch/script.h>
 #include <torch/types.h>
 
 #include <array>
@@ -49,5 +50,9 @@ Graph build_graph(models::FaceNetImpl& model);
 /// Folds every BatchNorm whose input is a Conv or Linear output used only by it into that op
 /// (computed in double precision). Returns the number of folds.
 int fold_batch_norms(Graph& graph);
+
+/// A TorchScript module (eval mode) whose forward runs `graph` with aten calls identical to the
+/// eager modules'; weights are registered as parameters. Throws on a compilation failure.
+torch::jit::Module to_script_module(const Graph& graph);
 
 }  // namespace facenet::exporting

@@ -11,6 +11,7 @@
 
 #include "facenet/core/error.h"
 #include "facenet/data/preprocess.h"
+#include "facenet/export/inference.h"
 #include "facenet/models/facenet.h"
 #include "facenet/train/checkpoint.h"
 
@@ -35,10 +36,7 @@ LoadedNetwork load_torchscript(const std::string& path) {
   }
   module->eval();
   LoadedNetwork net{ModelKind::TorchScript, meta_from_json(extra["meta.json"], path + " (meta.json)"), {}};
-  net.forward = [module](const torch::Tensor& x) {
-    torch::NoGradGuard no_grad;
-    return module->forward({x}).toTensor();
-  };
+  net.forward = compile_for_inference(*module);
   return net;
 }
 
@@ -48,10 +46,7 @@ LoadedNetwork load_checkpoint_network(const std::string& path) {
   auto model = models::make_model(info.config.model);
   train::load_checkpoint(path, *model);
   model->eval();
-  net.forward = [model](const torch::Tensor& x) mutable {
-    torch::NoGradGuard no_grad;
-    return model->forward(x);
-  };
+  net.forward = compile_for_inference(*model);
   return net;
 }
 

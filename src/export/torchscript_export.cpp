@@ -81,22 +81,27 @@ class ScriptWriter {
 
 }  // namespace
 
-void export_torchscript(models::FaceNetImpl& model, const ExportMeta& meta, const std::string& path) {
-  const auto graph = build_graph(model);
+torch::jit::Module to_script_module(const Graph& graph) {
   torch::jit::Module m("FaceNetEmbedding");
   ScriptWriter writer(m);
   std::ostringstream src;
   src << "def forward(self, x):\n";
   for (const auto& op : graph.ops) src << "    " << writer.line(op) << "\n";
   src << "    return v" << graph.output << "\n";
-  const auto json = meta_to_json(meta);
-  m.register_attribute("facenet_meta", c10::StringType::get(), json);
+  m.define(src.str());
+  m.eval();
+  return m;
+}
+
+void export_torchscript(models::FaceNetImpl& model, const ExportMeta& meta, const std::string& path) {
+  torch::jit::Module m;
   try {
-    m.define(src.str());
+    m = to_script_module(build_graph(model));
   } catch (const std::exception& e) {
     throw Error("export: TorchScript compilation failed for '" + path + "': " + std::string(e.what()).substr(0, 500));
   }
-  m.eval();
+  const auto json = meta_to_json(meta);
+  m.register_attribute("facenet_meta", c10::StringType::get(), json);
   torch::jit::ExtraFilesMap extra{{"meta.json", json}};
   write_atomic_with(path, [&](const std::string& tmp) { m.save(tmp, extra); });
 }

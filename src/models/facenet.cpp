@@ -52,7 +52,18 @@ FaceNetOutput FaceNetImpl::head(const torch::Tensor& features) {
   return {prelogits, embeddings};
 }
 
-FaceNetOutput FaceNetImpl::forward_train(torch::Tensor x) { return head(backbone_->forward(x)); }
+FaceNetOutput FaceNetImpl::forward_train(torch::Tensor x) {
+  if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  return head(backbone_->forward(x));
+}
+
+void FaceNetImpl::use_channels_last(bool enable) {
+  channels_last_ = enable;
+  const auto format = enable ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  torch::NoGradGuard no_grad;
+  for (auto& p : parameters())
+    if (p.dim() == 4) p.set_data(p.data().contiguous(format));
+}
 
 torch::Tensor FaceNetImpl::forward(torch::Tensor x) { return forward_train(x).embeddings; }
 

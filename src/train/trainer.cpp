@@ -142,6 +142,7 @@ class Trainer {
     loss_ = losses::FaceNetLoss(config_.loss, classifier ? dataset_.num_classes() : 0, config_.model.embedding_size);
     model_->to(device_);
     loss_->to(device_);
+    model_->use_channels_last(config_.runtime.channels_last);
     auto params = model_->parameters();
     for (auto& p : loss_->parameters()) params.push_back(p);
     optimizer_ = make_optimizer(config_.train, params);

@@ -27,6 +27,7 @@ void register_synth(CLI::App& app);
 void register_align(CLI::App& app);
 void register_annotate(CLI::App& app);
 void register_bench_data(CLI::App& app);
+void register_bench(CLI::App& app);
 void register_train(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_summary(CLI::App& app);

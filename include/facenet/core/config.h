@@ -136,6 +136,7 @@ struct RuntimeConfig {
   int64_t threads = 0;  ///< 0 = all cores
   std::string device = "auto";
   int64_t seed = 42;
+  bool channels_last = true;  ///< train the trunk in NHWC memory order (faster on CPU oneDNN)
   DistBackend dist_backend = DistBackend::Auto;
   double dist_timeout_s = 300.0;
   std::string log_level = "info";

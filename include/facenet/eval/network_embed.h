@@ -7,7 +7,9 @@
 
 namespace facenet::eval {
 
-/// An EmbedFn over `model` (switched to eval mode per call, restored afterwards).
+/// An EmbedFn over `model` in inference mode. On the CPU it runs the compiled inference path
+/// (export/inference.h), recompiled whenever the weights changed; on CUDA it runs eagerly in
+/// eval mode (restoring the training mode afterwards).
 EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preprocess, int threads = 0);
 
 }  // namespace facenet::eval

@@ -41,6 +41,12 @@ class FaceNetImpl : public torch::nn::Module {
   /// Head only: (N, C, h, w) trunk features -> prelogits and embeddings.
   FaceNetOutput head(const torch::Tensor& features);
 
+  /// Stores 4-D weights and runs the trunk in channels-last (NHWC) memory order. oneDNN's
+  /// convolutions and the BatchNorm/ReLU kernels are much faster there on CPU (≈1.5–2x in
+  /// training here); results agree with NCHW to float rounding. Call after moving to the device.
+  void use_channels_last(bool enable = true);
+  bool channels_last() const { return channels_last_; }
+
   const ModelConfig& options() const { return config_; }
   int64_t embedding_size() const { return config_.embedding_size; }
   Backbone backbone_kind() const { return config_.backbone; }
@@ -53,6 +59,7 @@ class FaceNetImpl : public torch::nn::Module {
 
  private:
   ModelConfig config_;
+  bool channels_last_ = false;
   std::shared_ptr<BackboneImpl> backbone_;
 };
 TORCH_MODULE(FaceNet);

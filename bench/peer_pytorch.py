@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""Peer comparison for `facenet bench`: the same models, batches and thread count in PyTorch from
+Python (Debian's python3-torch, the same 1.13 kernels as our LibTorch), eager and frozen
+TorchScript, a training step, a DataLoader pipeline over the same JPEG folder and an end-to-end
+training loop. Writes the same case names as `facenet bench --out`, then (with --ours) prints
+ours/theirs ratios. Only this comparison uses Python; the product does not."""
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_models import FaceNet, triplet_loss  # noqa: E402
+
+
+def rate(step, per_step, seconds, warmup):
+    for _ in range(warmup):
+        step()
+    start, steps = time.perf_counter(), 0
+    while steps < 2 or time.perf_counter() - start < seconds:
+        step()
+        steps += 1
+    return steps * per_step / (time.perf_counter() - start)
+
+
+def infer(backbone, path, batch, args):
+    model = FaceNet(backbone).eval()
+    x = torch.randn(batch, 3, args.image_size, args.image_size)
+    with torch.no_grad():
+        if path == "torchscript-frozen":
+            model = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x)))
+        return rate(lambda: model(x), batch, args.seconds, 3 if batch == 1 else 1)
+
+
+def train_step(backbone, args):
+    model = FaceNet(backbone).train()
+    head = torch.nn.Linear(128, args.train_classes)
+    opt = torch.optim.Adam(list(model.parameters()) + list(head.parameters()), 1e-3)
+    b = args.train_batch
+    x = torch.randn(b, 3, args.image_size, args.image_size)
+    y = torch.randint(0, args.train_classes, (b,))
+
+    def step():
+        pre = model.prelogits(x)
+        loss = F.cross_entropy(head(pre), y) + triplet_loss(F.normalize(pre, dim=1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return rate(step, b, args.seconds, 1)
+
+
+class JpegFolder(torch.utils.data.Dataset):
+    """PIL decode, random flip, resize, to tensor, (x - 127.5) / 128: the usual recipe."""
+
+    def __init__(self, root, size):
+        self.items, self.size = [], size
+        for label, name in enumerate(sorted(os.listdir(root))):
+            folder = os.path.join(root, name)
+            if os.path.isdir(folder):
+                self.items += [(os.path.join(folder, f), label) for f in sorted(os.listdir(folder))
+                               if f.lower().endswith((".jpg", ".jpeg", ".png"))]
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        path, label = self.items[i]
+        img = Image.open(path).convert("RGB")
+        if random.random() < 0.5:
+            img = img.transpose(Image.FLIP_LEFT_RIGHT)
+        img = img.resize((self.size, self.size), Image.BILINEAR)
+        x = torch.from_numpy(np.asarray(img, dtype=np.float32)).permute(2, 0, 1)
+        return (x - 127.5) / 128.0, label
+
+
+def loader(args):
+    ds = JpegFolder(args.data, args.image_size)
+    return torch.utils.data.DataLoader(ds, batch_size=args.train_batch, shuffle=True, num_workers=args.workers,
+                                       drop_last=True, persistent_workers=True, prefetch_factor=4)
+
+
+def endless(dl):
+    while True:
+        for batch in dl:
+            yield batch
+
+
+def pipeline(args):
+    it = endless(loader(args))
+    return rate(lambda: next(it), args.train_batch, args.seconds, 1)
+
+
+def train_e2e(args):
+    it = endless(loader(args))
+    model = FaceNet("mobilenet").train()
+    head = torch.nn.Linear(128, 10575)
+    opt = torch.optim.Adam(list(model.parameters()) + list(head.parameters()), 1e-3)
+
+    def step():
+        x, y = next(it)
+        pre = model.prelogits(x)
+        loss = F.cross_entropy(head(pre), y) + triplet_loss(F.normalize(pre, dim=1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return rate(step, args.train_batch, args.seconds, 1)
+
+
+def run_case(name, fn):
+    """Each case in a forked child, as facenet bench does, so peak RSS is per case."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            msg = "ok\n%r" % fn()
+        except Exception as e:  # report and go on with the next case
+            msg = "error\n%s" % e
+        os.write(w, msg.encode())
+        os._exit(0)
+    os.close(w)
+    out = b""
+    while True:
+        chunk = os.read(r, 4096)
+        if not chunk:
+            break
+        out += chunk
+    _, _, usage = os.wait4(pid, 0)
+    text = out.decode()
+    case = {"name": name, "unit": "img/s", "peak_rss_mb": usage.ru_maxrss / 1024.0}
+    if text.startswith("ok\n"):
+        case["value"] = float(text[3:])
+    else:
+        case["error"] = text[6:] or "child died"
+    print("%-40s %10.1f img/s %8.0f MB %s" % (name, case.get("value", 0), case["peak_rss_mb"], case.get("error", "")),
+          flush=True)
+    return case
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--image-size", type=int, default=160)
+    ap.add_argument("--train-batch", type=int, default=96)
+    ap.add_argument("--train-classes", type=int, default=10575)
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--backbones", nargs="+", default=["mobilenet", "inception_resnet_v1"])
+    ap.add_argument("--data", help="JPEG tree root/<identity>/<image> for the data cases")
+    ap.add_argument("--workers", type=int, default=os.cpu_count())
+    ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--out", help="write the figures as JSON")
+    ap.add_argument("--ours", help="facenet bench --out JSON from the same run: print ratios")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    import ctypes.util
+    cases = []
+    sel = lambda n: not args.only or any(s in n for s in args.only)  # noqa: E731
+    for bb in args.backbones:
+        for path in ("eager", "torchscript-frozen"):
+            for b in (1, 64):
+                n = "%s/infer-%s/b%d" % (bb, path, b)
+                if sel(n):
+                    cases.append(run_case(n, lambda: infer(bb, path, b, args)))
+        n = "%s/train-step/b%d" % (bb, args.train_batch)
+        if sel(n):
+            cases.append(run_case(n, lambda: train_step(bb, args)))
+    if args.data:
+        for n, fn in (("data/pipeline/b%d" % args.train_batch, pipeline),
+                      ("mobilenet/train-e2e/b%d" % args.train_batch, train_e2e)):
+            if sel(n):
+                cases.append(run_case(n, lambda: fn(args)))
+    report = {"machine": {"torch": torch.__version__, "threads": str(args.threads),
+                          "blas": os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3"),
+                          "dataloader_workers": str(args.workers)}, "cases": cases}
+    if args.out:
+        with open(args.out + ".tmp", "w") as f:
+            json.dump(report, f, indent=2)
+        os.replace(args.out + ".tmp", args.out)
+    if args.ours:
+        ours = {c["name"]: c for c in json.load(open(args.ours))["cases"] if "value" in c}
+        theirs = {c["name"]: c for c in cases if "value" in c}
+        best = lambda prefix: max((theirs[k]["value"] for k in theirs if k.startswith(prefix)), default=0)  # noqa
+        print("\n%-40s %10s %10s %7s" % ("ours vs PyTorch", "ours", "PyTorch", "ratio"))
+        for name, c in ours.items():
+            peer = theirs.get(name)
+            if peer is None and "/infer-" in name:  # compare our paths with PyTorch's best path at that batch
+                bb, _, b = name.split("/")
+                pv = max(theirs.get("%s/infer-%s/%s" % (bb, p, b), {}).get("value", 0)
+                         for p in ("eager", "torchscript-frozen"))
+                peer = {"value": pv} if pv else None
+            if peer:
+                print("%-40s %10.1f %10.1f %6.2fx" % (name, c["value"], peer["value"], c["value"] / peer["value"]))
+
+
+if __name__ == "__main__":
+    main()

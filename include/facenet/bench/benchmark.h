@@ -1,0 +1,49 @@
+#pragma once
+// `facenet bench`: throughput and peak memory of every hot path, as figures (not tests).
+// Each case runs in its own forked process so its peak resident memory is its own and one
+// case's thread pools or caches cannot speed up or slow down the next.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace facenet::bench {
+
+struct BenchOptions {
+  std::vector<std::string> backbones{"mobilenet", "inception_resnet_v1"};
+  int64_t image_size = 160;
+  std::vector<int64_t> inference_batches{1, 64};
+  int64_t train_batch = 96;
+  int64_t train_classes = 10575;  ///< softmax head size (CASIA-WebFace identities)
+  int threads = 0;                ///< 0 = all cores
+  double seconds = 3.0;           ///< timed seconds per case (after warm-up), at least 2 iterations
+  std::string data_root;          ///< JPEG tree for the data-pipeline case; empty = generated 250 px set
+  std::string lfw_dir, lfw_pairs; ///< LFW evaluation wall time when both are given
+  std::string scratch_dir;        ///< temporary files (exports, generated images); empty = system temp
+  std::vector<std::string> only;  ///< run only cases whose name contains one of these
+};
+
+struct BenchCase {
+  std::string name;      ///< e.g. "mobilenet/infer-optimised/b1"
+  std::string unit;      ///< "img/s" or "s"
+  double value = 0;      ///< images per second, or wall seconds for "s"
+  double peak_rss_mb = 0;
+  std::string note;      ///< e.g. data-wait share, image count
+  std::string error;     ///< non-empty when the case failed
+};
+
+struct BenchReport {
+  std::vector<std::pair<std::string, std::string>> machine;  ///< cpu, cores, threads, blas, versions
+  std::vector<BenchCase> cases;
+};
+
+/// Runs every selected case, calling `on_case` after each (for live printing).
+BenchReport run_benchmarks(const BenchOptions& options,
+                           const std::function<void(const BenchCase&)>& on_case = {});
+
+std::string to_json(const BenchReport& report);
+std::string to_table(const BenchReport& report);
+/// One row of the table.
+std::string format_case(const BenchCase& c);
+
+}  // namespace facenet::bench

@@ -1,0 +1,27 @@
+#pragma once
+// The fast inference path: the eval-mode embedding network compiled the way PyTorch's fastest
+// CPU deployment is (BatchNorm folded into the preceding conv/linear, a TorchScript graph
+// frozen and passed through optimize_for_inference, which pre-packs weights for oneDNN and
+// fuses conv+relu). Used by eval, embed/verify/identify, Embedder and `facenet bench`.
+#include <torch/types.h>
+
+#include <functional>
+
+#include "facenet/models/facenet.h"
+
+namespace torch::jit {
+struct Module;
+}
+
+namespace facenet::exporting {
+
+/// (N, 3, S, S) preprocessed float images on the CPU -> (N, D) unit-norm embeddings, no grad.
+using InferenceFn = std::function<torch::Tensor(const torch::Tensor&)>;
+
+/// Compiles a snapshot of `model`'s current weights (later training does not change it).
+InferenceFn compile_for_inference(models::FaceNetImpl& model);
+
+/// Freezes and optimises a loaded TorchScript embedding module (e.g. a facenet export).
+InferenceFn compile_for_inference(const torch::jit::Module& module);
+
+}  // namespace facenet::exporting

@@ -1,0 +1,110 @@
+#include "facenet/bench/benchmark.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cases.h"
+#include "facenet/core/runtime.h"
+#include "isolate.h"
+
+namespace facenet::bench {
+namespace fs = std::filesystem;
+namespace {
+
+bool selected(const BenchOptions& o, const std::string& name) {
+  if (o.only.empty()) return true;
+  for (const auto& s : o.only)
+    if (name.find(s) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const BenchCase&)>& on_case) {
+  BenchReport report;
+  // Facts are gathered in a child too: system_info() touches LibTorch's thread pools.
+  const auto facts = run_isolated([&] {
+    RuntimeConfig rc;
+    rc.threads = o.threads;
+    apply_runtime(rc);
+    return nlohmann::json(system_info()).dump();
+  });
+  if (facts.error.empty())
+    report.machine = nlohmann::json::parse(facts.output).get<std::vector<std::pair<std::string, std::string>>>();
+  else
+    report.machine.emplace_back("error", facts.error);
+
+  auto run_case = [&](const std::string& name, const std::string& unit, const std::function<std::string()>& fn) {
+    if (!selected(o, name)) return;
+    spdlog::info("[bench] {} ...", name);
+    const auto r = run_isolated(fn);
+    BenchCase c{name, unit, 0, r.peak_rss_mb, "", r.error};
+    if (r.error.empty()) {
+      const auto semi = r.output.find(';');
+      c.value = std::stod(r.output.substr(0, semi));
+      c.note = semi == std::string::npos ? "" : r.output.substr(semi + 1);
+    }
+    report.cases.push_back(c);
+    if (on_case) on_case(c);
+  };
+
+  for (const auto& backbone : o.backbones) {
+    for (const char* path : {"eager", "optimised", "onnx-opencv"})
+      for (int64_t b : o.inference_batches)
+        run_case(fmt::format("{}/infer-{}/b{}", backbone, path, b), "img/s",
+                 [&, path, b] { return bench_inference(o, backbone, path, b); });
+    run_case(fmt::format("{}/train-step/b{}", backbone, o.train_batch), "img/s",
+             [&] { return bench_train_step(o, backbone); });
+  }
+
+  std::string root = o.data_root;
+  const bool need_data = selected(o, "data/pipeline") || selected(o, "train-e2e");
+  std::string generated;
+  if (root.empty() && need_data) {
+    generated = (fs::temp_directory_path() / ("facenet-bench-jpeg-" + std::to_string(::getpid()))).string();
+    const auto made = run_isolated([&] { return make_jpeg_tree(generated); });
+    if (made.error.empty()) root = made.output;
+    else spdlog::warn("[bench] could not generate JPEGs: {}", made.error);
+  }
+  if (!root.empty()) {
+    run_case(fmt::format("data/pipeline/b{}", o.train_batch), "img/s", [&] { return bench_pipeline(o, root); });
+    run_case(fmt::format("mobilenet/train-e2e/b{}", o.train_batch), "img/s",
+             [&] { return bench_train_e2e(o, "mobilenet", root); });
+  }
+  if (!generated.empty()) fs::remove_all(generated);
+  if (!o.lfw_dir.empty() && !o.lfw_pairs.empty())
+    run_case("mobilenet/lfw-eval", "s", [&] { return bench_lfw_eval(o); });
+  return report;
+}
+
+std::string to_json(const BenchReport& report) {
+  nlohmann::json j;
+  for (const auto& [k, v] : report.machine) j["machine"][k] = v;
+  j["cases"] = nlohmann::json::array();
+  for (const auto& c : report.cases) {
+    nlohmann::json e{{"name", c.name}, {"unit", c.unit}, {"value", c.value}, {"peak_rss_mb", c.peak_rss_mb}};
+    if (!c.note.empty()) e["note"] = c.note;
+    if (!c.error.empty()) e["error"] = c.error;
+    j["cases"].push_back(e);
+  }
+  return j.dump(2) + "\n";
+}
+
+std::string format_case(const BenchCase& c) {
+  if (!c.error.empty()) return fmt::format("{:<40} failed: {}", c.name, c.error);
+  return fmt::format("{:<40} {:>10.1f} {:<6} {:>8.0f} MB  {}", c.name, c.value, c.unit, c.peak_rss_mb, c.note);
+}
+
+std::string to_table(const BenchReport& report) {
+  std::string out;
+  for (const auto& [k, v] : report.machine) out += fmt::format("{:<18} {}\n", k + ":", v);
+  out += fmt::format("{:<40} {:>10} {:<6} {:>11}\n", "case", "value", "unit", "peak RSS");
+  for (const auto& c : report.cases) out += format_case(c) + "\n";
+  return out;
+}
+
+}  // namespace facenet::bench

@@ -1,0 +1,195 @@
+#include "cases.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "facenet/core/config_yaml.h"
+#include "facenet/core/runtime.h"
+#include "facenet/data/dataset.h"
+#include "facenet/data/loader.h"
+#include "facenet/data/preprocess.h"
+#include "facenet/data/sampler.h"
+#include "facenet/data/synth.h"
+#include "facenet/eval/evaluator.h"
+#include "facenet/export/export.h"
+#include "facenet/export/inference.h"
+#include "facenet/export/network_loader.h"
+#include "facenet/losses/facenet_loss.h"
+#include "facenet/models/facenet.h"
+
+namespace facenet::bench {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+Config base_config(const BenchOptions& o, const std::string& backbone) {
+  Config c;
+  apply_overrides(c, {"model.backbone=" + backbone});
+  c.data.preprocess.image_size = o.image_size;
+  c.runtime.threads = o.threads;
+  apply_runtime(c.runtime);
+  return c;
+}
+
+/// Runs `step` (which processes `per_step` images) once or twice to warm up, then until
+/// o.seconds have passed and at least 2 timed steps ran; returns images per second.
+double rate(const BenchOptions& o, int64_t per_step, int warmup, const std::function<void()>& step) {
+  for (int i = 0; i < warmup; ++i) step();
+  const auto start = Clock::now();
+  int64_t steps = 0;
+  double elapsed = 0;
+  while (steps < 2 || elapsed < o.seconds) {
+    step();
+    ++steps;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return double(steps * per_step) / elapsed;
+}
+
+std::string scratch(const BenchOptions& o, const std::string& name) {
+  const fs::path base = o.scratch_dir.empty() ? fs::temp_directory_path() / "facenet-bench" : fs::path(o.scratch_dir);
+  fs::create_directories(base);
+  return (base / name).string();
+}
+
+}  // namespace
+
+std::string bench_inference(const BenchOptions& o, const std::string& backbone, const std::string& path,
+                            int64_t batch) {
+  const auto config = base_config(o, backbone);
+  auto model = models::make_model(config.model);
+  model->eval();
+  const auto x = torch::randn({batch, 3, o.image_size, o.image_size});
+  std::function<torch::Tensor(const torch::Tensor&)> forward;
+  if (path == "eager") {
+    forward = [&](const torch::Tensor& in) {
+      torch::NoGradGuard no_grad;
+      return model->forward(in);
+    };
+  } else if (path == "optimised") {
+    forward = exporting::compile_for_inference(*model);
+  } else if (path == "onnx-opencv") {
+    const auto file = scratch(o, backbone + "-" + std::to_string(::getpid()) + ".onnx");
+    exporting::ExportMeta meta;
+    meta.backbone = config.model.backbone;
+    meta.input_size = o.image_size;
+    meta.preprocess = config.data.preprocess;
+    exporting::export_onnx(*model, meta, config.export_, file);
+    forward = exporting::load_network(file).forward;
+    fs::remove(file);
+    fs::remove(file + ".json");
+  } else {
+    throw std::runtime_error("unknown inference path " + path);
+  }
+  const double r = rate(o, batch, batch == 1 ? 3 : 1, [&] { forward(x); });
+  return fmt::format("{};", r);
+}
+
+std::string bench_train_step(const BenchOptions& o, const std::string& backbone) {
+  auto config = base_config(o, backbone);
+  auto model = models::make_model(config.model);
+  model->use_channels_last(config.runtime.channels_last);
+  losses::FaceNetLoss loss(config.loss, o.train_classes, config.model.embedding_size);
+  auto params = model->parameters();
+  for (auto& p : loss->parameters()) params.push_back(p);
+  torch::optim::Adam adam(params, torch::optim::AdamOptions(1e-3));
+  model->train();
+  const int64_t b = o.train_batch;
+  const auto x = torch::randn({b, 3, o.image_size, o.image_size});
+  const auto labels = torch::randint(0, o.train_classes, {b}, torch::kLong);
+  const double r = rate(o, b, 1, [&] {
+    auto out = model->forward_train(x);
+    auto l = loss->compute(out.prelogits, out.embeddings, labels);
+    adam.zero_grad();
+    l.total.backward();
+    adam.step();
+  });
+  return fmt::format("{};", r);
+}
+
+namespace {
+
+DataConfig jpeg_data(const BenchOptions& o, const std::string& root) {
+  DataConfig d;
+  d.root = root;
+  d.cache_index = false;
+  d.preprocess.image_size = o.image_size;
+  d.augment.flip = true;
+  d.augment.crop_scale = 0.1;
+  return d;
+}
+
+}  // namespace
+
+std::string bench_pipeline(const BenchOptions& o, const std::string& root) {
+  base_config(o, "mobilenet");
+  const auto d = jpeg_data(o, root);
+  const auto dataset = data::load_dataset(d);
+  data::BatchLoader loader(dataset, data::BatchSampler(dataset, data::SamplingMode::Shuffled, o.train_batch, 0), d, 0);
+  const double r = rate(o, o.train_batch, 1, [&] { loader.next(); });
+  return fmt::format("{};{} workers, {} images", r, loader.workers(), dataset.size());
+}
+
+std::string bench_train_e2e(const BenchOptions& o, const std::string& backbone, const std::string& root) {
+  auto config = base_config(o, backbone);
+  const auto d = jpeg_data(o, root);
+  const auto dataset = data::load_dataset(d);
+  data::BatchLoader loader(dataset, data::BatchSampler(dataset, data::SamplingMode::Triplet, o.train_batch, 0), d, 0);
+  auto model = models::make_model(config.model);
+  model->use_channels_last(config.runtime.channels_last);
+  losses::FaceNetLoss loss(config.loss, dataset.num_classes(), config.model.embedding_size);
+  auto params = model->parameters();
+  for (auto& p : loss->parameters()) params.push_back(p);
+  torch::optim::Adam adam(params, torch::optim::AdamOptions(1e-3));
+  model->train();
+  double wait = 0;
+  const auto start = Clock::now();
+  const double r = rate(o, o.train_batch, 1, [&] {
+    const auto t0 = Clock::now();
+    auto batch = loader.next();
+    wait += std::chrono::duration<double>(Clock::now() - t0).count();
+    auto out = model->forward_train(batch.images);
+    auto l = loss->compute(out.prelogits, out.embeddings, batch.labels);
+    adam.zero_grad();
+    l.total.backward();
+    adam.step();
+  });
+  const double total = std::chrono::duration<double>(Clock::now() - start).count();
+  return fmt::format("{};data wait {:.1f}% of step time", r, 100.0 * wait / total);
+}
+
+std::string bench_lfw_eval(const BenchOptions& o) {
+  auto config = base_config(o, "mobilenet");
+  config.eval.data_dir = o.lfw_dir;
+  config.eval.pairs = o.lfw_pairs;
+  auto model = models::make_model(config.model);
+  model->eval();
+  auto forward = exporting::compile_for_inference(*model);
+  const auto pre = config.data.preprocess;
+  const int threads = o.threads;
+  eval::Evaluator evaluator(config.eval, [forward, pre, threads](const std::vector<std::string>& paths, bool flip) {
+    return forward(data::load_images(paths, pre, flip, threads));
+  });
+  const auto start = Clock::now();
+  const auto report = evaluator.run();
+  const double s = std::chrono::duration<double>(Clock::now() - start).count();
+  return fmt::format("{};{} images, {} pairs, flip {}", s, report.info.num_images, report.metrics.num_pairs,
+                     to_string(config.eval.flip));
+}
+
+std::string make_jpeg_tree(const std::string& dir) {
+  data::SynthOptions s;
+  s.out = dir;
+  s.identities = 40;
+  s.images_per_identity = 12;
+  s.pair_identities = 0;
+  s.image_size = 250;
+  synthesize_dataset(s);
+  return (fs::path(dir) / "train").string();
+}
+
+}  // namespace facenet::bench

@@ -1,0 +1,28 @@
+#pragma once
+// The individual measurements of `facenet bench`. Each runs in the calling process (the
+// runner forks first) and returns "value;note".
+#include <string>
+
+#include "facenet/bench/benchmark.h"
+
+namespace facenet::bench {
+
+/// Embeddings per second of `backbone` at batch `batch`; `path` is "eager", "optimised" or "onnx-opencv".
+std::string bench_inference(const BenchOptions& o, const std::string& backbone, const std::string& path, int64_t batch);
+
+/// Training images per second: forward, softmax+triplet loss, backward, Adam step, in-memory batch.
+std::string bench_train_step(const BenchOptions& o, const std::string& backbone);
+
+/// Loader images per second over a JPEG tree (decode, crop/flip augmentation, resize, normalise, collate).
+std::string bench_pipeline(const BenchOptions& o, const std::string& root);
+
+/// End-to-end training from JPEG files through the threaded loader; note holds the data-wait share.
+std::string bench_train_e2e(const BenchOptions& o, const std::string& backbone, const std::string& root);
+
+/// Wall seconds of the LFW protocol with the optimised MobileNet path (embedding included).
+std::string bench_lfw_eval(const BenchOptions& o);
+
+/// Writes a 250x250 JPEG face tree under `dir` (for the pipeline cases when no data is given).
+std::string make_jpeg_tree(const std::string& dir);
+
+}  // namespace facenet::bench

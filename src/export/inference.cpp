@@ -1,0 +1,33 @@
+#include "facenet/export/inference.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "graph.h"
+
+namespace facenet::exporting {
+namespace {
+
+InferenceFn optimised(torch::jit::Module module) {
+  module.eval();
+  auto frozen = std::make_shared<torch::jit::Module>(torch::jit::freeze(module));
+  *frozen = torch::jit::optimize_for_inference(*frozen);
+  return [frozen](const torch::Tensor& x) {
+    torch::NoGradGuard no_grad;
+    return frozen->forward({x.to(torch::kCPU, torch::kFloat).contiguous()}).toTensor();
+  };
+}
+
+}  // namespace
+
+InferenceFn compile_for_inference(models::FaceNetImpl& model) {
+  auto graph = build_graph(model);
+  fold_batch_norms(graph);
+  return optimised(to_script_module(graph));
+}
+
+InferenceFn compile_for_inference(const torch::jit::Module& module) { return optimised(module.clone()); }
+
+}  // namespace facenet::exporting
