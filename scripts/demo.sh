@@ -13,7 +13,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 echo "== 1/4 synthetic faces"
-$FACENET synth --out "$OUT/synth" --identities 200 --images-per-identity 12 --pair-identities 60 --size 64 --seed 1
+$FACENET synth --out "$OUT/synth" --identities 300 --images-per-identity 10 --pair-identities 60 --size 64 --seed 1
 
 echo "== 2/4 training (configs/synth_smoke.yaml)"
 $FACENET train --config configs/synth_smoke.yaml \

@@ -145,6 +145,7 @@ const std::vector<Field>& fields() {
       F("train.epochs", train.epochs),
       F("train.max_steps", train.max_steps),
       F("train.max_minutes", train.max_minutes),
+      F("train.schedule_by_time", train.schedule_by_time),
       F("train.steps_per_epoch", train.steps_per_epoch),
       F("train.optimizer", train.optimizer),
       F("train.lr", train.lr),
@@ -163,6 +164,7 @@ const std::vector<Field>& fields() {
       F("train.save_every_epochs", train.save_every_epochs),
       F("train.keep_last", train.keep_last),
       F("train.eval_every_epochs", train.eval_every_epochs),
+      F("train.eval_every_minutes", train.eval_every_minutes),
       F("train.log_every_steps", train.log_every_steps),
       F("train.amp", train.amp),
       F("eval.data_dir", eval.data_dir),
@@ -415,6 +417,9 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(t.save_every_epochs >= 0, "train.save_every_epochs", t.save_every_epochs, "must be >= 0");
   v.require(t.keep_last >= 1, "train.keep_last", t.keep_last, "must be >= 1");
   v.require(t.eval_every_epochs >= 0, "train.eval_every_epochs", t.eval_every_epochs, "must be >= 0");
+  v.require(t.eval_every_minutes >= 0, "train.eval_every_minutes", t.eval_every_minutes, "must be >= 0 (0 = off)");
+  v.require(!t.schedule_by_time || t.max_minutes > 0, "train.schedule_by_time", t.schedule_by_time,
+            "needs train.max_minutes > 0 (the time budget the schedule spans)");
   v.require(t.log_every_steps >= 1, "train.log_every_steps", t.log_every_steps, "must be >= 1");
 
   const auto& e = c.eval;

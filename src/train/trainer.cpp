@@ -1,5 +1,6 @@
 #include "facenet/train/trainer.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -19,6 +20,7 @@
 #include "facenet/data/preprocess.h"
 #include "facenet/data/sampler.h"
 #include "facenet/eval/evaluator.h"
+#include "facenet/eval/history.h"
 #include "facenet/eval/network_embed.h"
 #include "facenet/losses/facenet_loss.h"
 #include "facenet/models/facenet.h"
@@ -172,7 +174,8 @@ class Trainer {
   }
 
   void build_evaluator() {
-    if (config_.eval.pairs.empty() || config_.train.eval_every_epochs == 0) return;
+    const auto& t = config_.train;
+    if (config_.eval.pairs.empty() || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0)) return;
     evaluator_ = std::make_unique<eval::Evaluator>(
         config_.eval, eval::network_embed_fn(model_, config_.data.preprocess, static_cast<int>(config_.data.workers)));
   }
@@ -185,15 +188,27 @@ class Trainer {
                                                            loss_.ptr().get(), optimizer_.get()});
   }
 
-  double evaluate(int64_t epoch) {
-    const auto out = run_dir_ / "eval" / ("epoch-" + std::to_string(epoch));
+  double minutes_since_start() const { return std::chrono::duration<double>(Clock::now() - start_).count() / 60.0; }
+
+  /// Evaluates on eval.pairs into eval/<name>/ and appends to eval/history.{csv,png}.
+  double evaluate(int64_t epoch, const std::string& name) {
+    const auto out = run_dir_ / "eval" / name;
     auto report = evaluator_->run(out.string());
     const auto& m = report.metrics;
-    spdlog::info("[eval] epoch {}: accuracy {:.4f} ± {:.4f}, VAL {:.4f} @ FAR {:.0e}, AUC {:.4f}, EER {:.4f}", epoch,
-                 m.accuracy_mean, m.accuracy_std, m.val_mean, m.far_target, m.auc, m.eer);
+    const double minutes = minutes_since_start();
+    spdlog::info("[eval] {} ({:.1f} min): accuracy {:.4f} ± {:.4f}, VAL {:.4f} @ FAR {:.0e}, AUC {:.4f}, EER {:.4f}",
+                 name, minutes, m.accuracy_mean, m.accuracy_std, m.val_mean, m.far_target, m.auc, m.eer);
     write_file_atomic((run_dir_ / "eval" / "last_report.json").string(), eval::to_json(report));
+    history_.push_back({minutes, state_.step, double(state_.step) / double(steps_per_epoch_), m.accuracy_mean,
+                        m.accuracy_std, m.auc});
+    write_file_atomic((run_dir_ / "eval" / "history.csv").string(), eval::history_csv(history_));
+    eval::write_history_png((run_dir_ / "eval" / "history.png").string(), history_,
+                            fmt::format("{}: held-out verification on {}", config_.train.name,
+                                        fs::path(config_.eval.pairs).filename().string()));
+    last_eval_minutes_ = minutes;
     metrics_->add({{"step", double(state_.step)},
                    {"epoch", double(epoch)},
+                   {"minutes", minutes},
                    {"eval_accuracy", m.accuracy_mean},
                    {"eval_accuracy_std", m.accuracy_std},
                    {"eval_val", m.val_mean},
@@ -238,8 +253,8 @@ class Trainer {
       }
     }
     bool best = false;
-    if (evaluator_ && (epoch % t.eval_every_epochs == 0 || last)) {
-      state_.last_accuracy = evaluate(epoch);
+    if (evaluator_ && ((t.eval_every_epochs > 0 && epoch % t.eval_every_epochs == 0) || last)) {
+      state_.last_accuracy = evaluate(epoch, "epoch-" + std::to_string(epoch));
       result_.final_accuracy = state_.last_accuracy;
       if (state_.last_accuracy > state_.best_accuracy) {
         state_.best_accuracy = state_.last_accuracy;
@@ -265,11 +280,14 @@ class Trainer {
     model_->train();
     loss_->train();
     const auto start = Clock::now();
+    start_ = start;
     auto window_start = start;
     double window_wait = 0;
     int64_t window_images = 0;
     const int64_t first_step = state_.step;
     spdlog::info("[train] starting at step {} of {}", state_.step, total_steps_);
+    // A time series of held-out accuracy starts from the untrained network.
+    if (evaluator_ && t.eval_every_minutes > 0 && state_.step == 0) evaluate(0, "step-0");
 
     while (state_.step < total_steps_) {
       if (options_.stop_signal && options_.stop_signal->load() != 0) {
@@ -299,7 +317,10 @@ class Trainer {
       window_wait += std::chrono::duration<double>(Clock::now() - wait_start).count();
 
       const double epoch_pos = double(state_.step) / double(steps_per_epoch_);
-      const double lr = learning_rate(t, epoch_pos, double(total_steps_) / double(steps_per_epoch_));
+      const double total_epochs = double(total_steps_) / double(steps_per_epoch_);
+      const double schedule_pos =
+          t.schedule_by_time ? std::max(epoch_pos, minutes / t.max_minutes * total_epochs) : epoch_pos;
+      const double lr = learning_rate(t, schedule_pos, total_epochs);
       for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
 
       auto images = batch.images.to(device_);
@@ -348,8 +369,13 @@ class Trainer {
         window_wait = 0;
         window_images = 0;
       }
-      if (state_.step % steps_per_epoch_ == 0 || state_.step == total_steps_)
+      if (state_.step % steps_per_epoch_ == 0 || state_.step == total_steps_) {
         end_of_epoch((state_.step + steps_per_epoch_ - 1) / steps_per_epoch_);
+      } else if (evaluator_ && t.eval_every_minutes > 0 &&
+                 minutes_since_start() - last_eval_minutes_ >= t.eval_every_minutes) {
+        const auto acc = evaluate(state_.step / steps_per_epoch_, "step-" + std::to_string(state_.step));
+        result_.final_accuracy = state_.last_accuracy = acc;
+      }
     }
     result_.steps = state_.step;
     result_.last_checkpoint = checkpoint_path("last.pt");
@@ -373,6 +399,9 @@ class Trainer {
   std::unique_ptr<MetricsLog> metrics_;
   TrainingState state_;
   TrainResult result_;
+  Clock::time_point start_ = Clock::now();
+  double last_eval_minutes_ = 0;
+  std::vector<eval::HistoryPoint> history_;
 };
 
 }  // namespace

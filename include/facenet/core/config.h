@@ -85,6 +85,9 @@ struct TrainConfig {
   int64_t epochs = 100;
   int64_t max_steps = 0;       ///< 0 = no limit
   double max_minutes = 0.0;    ///< wall-clock budget; 0 = none
+  /// With max_minutes: the LR schedule follows elapsed time (fraction of max_minutes) when that
+  /// is further along than the step count, so a time-boxed run still finishes its decay.
+  bool schedule_by_time = false;
   int64_t steps_per_epoch = 0; ///< 0 = images / batch
   OptimizerKind optimizer = OptimizerKind::Adam;
   double lr = 1e-3;
@@ -103,6 +106,7 @@ struct TrainConfig {
   int64_t save_every_epochs = 1;
   int64_t keep_last = 3;
   int64_t eval_every_epochs = 1;
+  double eval_every_minutes = 0.0;  ///< also evaluate after this many training minutes; 0 = off
   int64_t log_every_steps = 20;
   bool amp = false;
 };

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Benchmarks, side by side with PyTorch: `facenet bench` then the same cases in PyTorch from
+# Python (Debian's python3-torch; only this comparison uses Python), in one run on one machine,
+# printing ours/theirs ratios. Figures land in runs/bench/.
+#   scripts/bench.sh [LFW_DIR]     (LFW_DIR adds the data cases on real JPEGs and the LFW eval time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x build/facenet ] || bash scripts/build.sh
+OUT=runs/bench
+mkdir -p "$OUT"
+ARGS=()
+PEER=()
+if [ $# -ge 1 ]; then
+  LFW=$(cd "$1" && pwd)
+  ARGS+=(--data "$LFW/lfw-deepfunneled" --lfw "$LFW/lfw-deepfunneled" --pairs "$LFW/pairs.txt")
+  PEER+=(--data "$LFW/lfw-deepfunneled")
+fi
+build/facenet bench --out "$OUT/facenet.json" "${ARGS[@]}"
+if /usr/bin/python3 -c "import torch, PIL, numpy" 2>/dev/null; then
+  echo
+  echo "== PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') (same threads, same BLAS)"
+  /usr/bin/python3 bench/peer_pytorch.py --out "$OUT/pytorch.json" --ours "$OUT/facenet.json" "${PEER[@]}"
+else
+  echo "(python3-torch, python3-pil or python3-numpy missing: apt-get install python3-torch python3-pil for the comparison)"
+fi
