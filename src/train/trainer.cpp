@@ -347,7 +347,8 @@ class Trainer {
         const double window = std::chrono::duration<double>(now - window_start).count();
         const double rate = window_images / std::max(window, 1e-9);
         const double elapsed = std::chrono::duration<double>(now - start).count();
-        const double eta = elapsed / double(state_.step - first_step) * double(total_steps_ - state_.step);
+        double eta = elapsed / double(state_.step - first_step) * double(total_steps_ - state_.step);
+        if (t.max_minutes > 0) eta = std::min(eta, t.max_minutes * 60.0 - elapsed);
         const double acc = loss.accuracy.item<double>();
         const double active = loss.active_fraction.item<double>();
         spdlog::info("epoch {}/{} step {}/{} loss {:.4f} (ce {:.4f}, triplet {:.4f}) acc {:.3f} active {:.2f} "
