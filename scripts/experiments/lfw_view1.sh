@@ -50,14 +50,14 @@ echo "== final model on View 2 pairs.txt, 10 folds (its people overlap peopleDev
 $FACENET eval --checkpoint "$CKPT" --data-dir "$IMAGES" --pairs "$LFW/pairs.txt" \
   --distance l2sq --out "$OUT/eval-view2" | grep -E "^(Accuracy|AUC|VAL)" || true
 
-num() { grep -o "\"$2\": *[0-9.e-]*" "$1" | head -1 | grep -o '[0-9.e-]*$'; }
+num() { printf '%.4f' "$(grep -o "\"$2\": *[0-9.e-]*" "$1" | head -1 | grep -o '[0-9.e-]*$')"; }
 {
   echo "# LFW View 1 experiment ($MINUTES min, $(nproc) cores)"
   echo
   echo "| minutes | step | held-out accuracy (pairsDevTest) | AUC |"
   echo "| ---: | ---: | ---: | ---: |"
   tail -n +2 "$OUT/run/eval/history.csv" | while IFS=, read -r m s e a sd auc; do
-    printf '| %.1f | %s | %.4f ± %.4f | %.4f |\n' "$m" "$s" "$a" "$sd" "$auc"
+    printf "| %.1f | %s | %.4f ± %.4f | %.4f |\n" "$m" "$s" "$a" "$sd" "$auc"
   done
   echo
   echo "final, pairsDevTest (interleaved 10 folds, squared L2): accuracy $(num "$OUT/eval-devtest/report.json" accuracy_mean)" \
