@@ -22,7 +22,7 @@ $FACENET train --config configs/synth_smoke.yaml \
 
 echo "== 3/4 evaluation on held-out identities (untrained baseline, then the trained model)"
 $FACENET eval --config configs/synth_smoke.yaml --data-dir "$OUT/synth/test" --pairs "$OUT/synth/test/pairs.txt" \
-  --out "$OUT/eval-untrained" | grep -E "^Accuracy" || true
+  --out "$OUT/eval-untrained" | grep -E "^ *Accuracy" | sed 's/^ */untrained: /' || true
 $FACENET eval --checkpoint "$OUT/run/checkpoints/best.pt" --data-dir "$OUT/synth/test" \
   --pairs "$OUT/synth/test/pairs.txt" --out "$OUT/eval"
 
@@ -36,5 +36,5 @@ echo
 echo "run folder:      $OUT/run (config.yaml, train.log, metrics.csv, checkpoints/)"
 echo "evaluation:      $OUT/eval/report.json, $OUT/eval/roc.png"
 [ -d "$OUT/export" ] && echo "exported models: $OUT/export/"
-acc=$(grep -o '"accuracy_mean": *[0-9.]*' "$OUT/eval/report.json" | grep -o '[0-9.]*$')
+acc=$(printf '%.4f' "$(grep -o '"accuracy_mean": *[0-9.]*' "$OUT/eval/report.json" | grep -o '[0-9.]*$')")
 echo "final held-out verification accuracy: $acc"
