@@ -165,6 +165,8 @@ const std::vector<Field>& fields() {
       F("train.eval_every_epochs", train.eval_every_epochs),
       F("train.log_every_steps", train.log_every_steps),
       F("train.amp", train.amp),
+      F("train.freeze_bn", train.freeze_bn),
+      F("train.gather_embeddings", train.gather_embeddings),
       F("eval.data_dir", eval.data_dir),
       F("eval.pairs", eval.pairs),
       F("eval.pairs_format", eval.pairs_format),
@@ -415,6 +417,9 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(t.save_every_epochs >= 0, "train.save_every_epochs", t.save_every_epochs, "must be >= 0");
   v.require(t.keep_last >= 1, "train.keep_last", t.keep_last, "must be >= 1");
   v.require(t.eval_every_epochs >= 0, "train.eval_every_epochs", t.eval_every_epochs, "must be >= 0");
+  if (t.gather_embeddings)
+    v.require(has_triplet(c.loss.type), "train.gather_embeddings", "true",
+              "needs a loss with a triplet term (loss.type " + to_string(c.loss.type) + " has none)");
   v.require(t.log_every_steps >= 1, "train.log_every_steps", t.log_every_steps, "must be >= 1");
 
   const auto& e = c.eval;
