@@ -167,6 +167,8 @@ const std::vector<Field>& fields() {
       F("train.eval_every_minutes", train.eval_every_minutes),
       F("train.log_every_steps", train.log_every_steps),
       F("train.amp", train.amp),
+      F("train.freeze_bn", train.freeze_bn),
+      F("train.gather_embeddings", train.gather_embeddings),
       F("eval.data_dir", eval.data_dir),
       F("eval.pairs", eval.pairs),
       F("eval.pairs_format", eval.pairs_format),
@@ -420,6 +422,9 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(t.eval_every_minutes >= 0, "train.eval_every_minutes", t.eval_every_minutes, "must be >= 0 (0 = off)");
   v.require(!t.schedule_by_time || t.max_minutes > 0, "train.schedule_by_time", t.schedule_by_time,
             "needs train.max_minutes > 0 (the time budget the schedule spans)");
+  if (t.gather_embeddings)
+    v.require(has_triplet(c.loss.type), "train.gather_embeddings", "true",
+              "needs a loss with a triplet term (loss.type " + to_string(c.loss.type) + " has none)");
   v.require(t.log_every_steps >= 1, "train.log_every_steps", t.log_every_steps, "must be >= 1");
 
   const auto& e = c.eval;

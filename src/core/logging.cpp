@@ -21,4 +21,10 @@ void add_log_file(const std::string& path) {
   spdlog::default_logger()->sinks().push_back(sink);
 }
 
+void quiet_worker_log(int rank) {
+  auto logger = spdlog::default_logger();
+  logger->set_pattern("[%H:%M:%S] [rank " + std::to_string(rank) + "] %^%-5l%$ %v");
+  if (logger->level() < spdlog::level::warn) logger->set_level(spdlog::level::warn);
+}
+
 }  // namespace facenet

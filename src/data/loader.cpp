@@ -13,20 +13,23 @@ namespace facenet::data {
 
 struct BatchLoader::Slot {
   int64_t index = 0;
-  std::vector<int64_t> samples;
+  std::vector<int64_t> samples;    ///< this shard's sample indices
+  std::vector<int64_t> positions;  ///< their positions in the global batch (seed augmentation)
   std::string state_before;  ///< sampler state that draws this batch
   torch::Tensor images, labels;
   int64_t pending = 0;  ///< chunks not yet done
 };
 
 BatchLoader::BatchLoader(const Dataset& dataset, BatchSampler sampler, const DataConfig& config, uint64_t seed,
-                         int64_t first_index, bool augment)
+                         int64_t first_index, bool augment, Shard shard)
     : dataset_(dataset),
       members_(dataset.by_identity()),
       sampler_(std::move(sampler)),
       config_(config),
       seed_(seed),
       augment_(augment),
+      positions_(shard_positions(sampler_.mode(), sampler_.batch_size(), sampler_.images_per_identity(), shard.rank,
+                                 shard.world)),
       next_to_schedule_(first_index) {
   // Parallelism comes from our workers; OpenCV's own thread pool would only contend.
   cv::setNumThreads(0);
@@ -50,7 +53,9 @@ BatchLoader::~BatchLoader() {
 void BatchLoader::schedule() {
   auto slot = std::make_shared<Slot>();
   slot->state_before = sampler_.state();
-  slot->samples = sampler_.next();
+  const auto global = sampler_.next();
+  for (const auto p : positions_) slot->samples.push_back(global[p]);
+  slot->positions = positions_;
   slot->index = next_to_schedule_++;
   const auto b = static_cast<int64_t>(slot->samples.size());
   const auto s = config_.preprocess.image_size;
@@ -128,7 +133,7 @@ void BatchLoader::load_sample(Slot& slot, int64_t position) {
   if (ok) {
     try {
       Augmentation aug;
-      if (augment_) aug = draw_augmentation(config_.augment, sample_seed(seed_, slot.index, position));
+      if (augment_) aug = draw_augmentation(config_.augment, sample_seed(seed_, slot.index, slot.positions[position]));
       preprocess_into(bgr, config_.preprocess, augment_ ? &aug : nullptr, out);
       return;
     } catch (const std::exception& e) {
@@ -146,7 +151,7 @@ Batch BatchLoader::next() {
   auto slot = slots_.front();
   slots_.pop_front();
   schedule();
-  return Batch{slot->images, slot->labels, slot->index, std::move(slot->samples)};
+  return Batch{slot->images, slot->labels, slot->index, std::move(slot->samples), std::move(slot->positions)};
 }
 
 int64_t BatchLoader::next_index() const {

@@ -158,7 +158,7 @@ std::string BatchSampler::state() const {
   return out.str();
 }
 
-void BatchSampler::restore(const std::string& state) {
+void BatchSampler::restore(const std::string& state, bool any_batch_size) {
   std::istringstream in(state);
   std::string tag, mode;
   int64_t batch = 0, k = 0, drawn = 0, cursor = 0;
@@ -167,7 +167,7 @@ void BatchSampler::restore(const std::string& state) {
   std::mt19937_64 rng;
   in >> tag >> mode >> batch >> k >> n >> seed >> drawn >> cursor >> rng;
   if (!in || tag != kStateTag) throw Error("sampler state is unreadable (expected '" + std::string(kStateTag) + " ...')");
-  if (mode != mode_name(mode_) || batch != batch_size_ || k != k_ || n != labels_.size())
+  if (mode != mode_name(mode_) || (batch != batch_size_ && !any_batch_size) || k != k_ || n != labels_.size())
     throw Error("sampler state is for mode " + mode + ", batch " + std::to_string(batch) + ", K " + std::to_string(k) +
                 ", " + std::to_string(n) + " images; this sampler has mode " + mode_name(mode_) + ", batch " +
                 std::to_string(batch_size_) + ", K " + std::to_string(k_) + ", " + std::to_string(labels_.size()) +
@@ -177,6 +177,23 @@ void BatchSampler::restore(const std::string& state) {
   cursor_ = cursor;
   rng_ = rng;
   permutation_epoch_ = -1;
+}
+
+std::vector<int64_t> shard_positions(SamplingMode mode, int64_t global_batch, int64_t k, int rank, int world) {
+  if (world < 1 || rank < 0 || rank >= world) throw Error("shard: rank " + std::to_string(rank) + " of " + std::to_string(world));
+  // Units that must stay together on one rank: a triplet's slot in each third, an identity's K images.
+  const int64_t unit = mode == SamplingMode::PK ? k : 1;
+  const int64_t parts = mode == SamplingMode::Triplet ? 3 : 1;
+  const int64_t units = global_batch / parts / unit;
+  if (global_batch % (parts * unit) != 0 || units % world != 0)
+    throw Error("a global batch of " + std::to_string(global_batch) + " in " + mode_name(mode) +
+                " mode does not split evenly over " + std::to_string(world) + " processes");
+  const int64_t part_size = global_batch / parts, share = units / world * unit;
+  std::vector<int64_t> out;
+  out.reserve(global_batch / world);
+  for (int64_t part = 0; part < parts; ++part)
+    for (int64_t i = 0; i < share; ++i) out.push_back(part * part_size + rank * share + i);
+  return out;
 }
 
 }  // namespace facenet::data

@@ -36,8 +36,20 @@ LossOutput FaceNetLossImpl::compute(const torch::Tensor& prelogits, const torch:
     throw Error("FaceNetLoss: prelogits, embeddings and labels must have the same batch size (" +
                 std::to_string(prelogits.size(0)) + ", " + std::to_string(embeddings.size(0)) + ", " +
                 std::to_string(labels.size(0)) + ")");
+  return compute(prelogits, labels, embeddings, labels, layout);
+}
+
+LossOutput FaceNetLossImpl::compute(const torch::Tensor& prelogits, const torch::Tensor& labels,
+                                    const torch::Tensor& triplet_embeddings, const torch::Tensor& triplet_labels,
+                                    BatchLayout layout) {
+  if (labels.dim() != 1 || labels.size(0) != prelogits.size(0) || triplet_labels.dim() != 1 ||
+      triplet_labels.size(0) != triplet_embeddings.size(0))
+    throw Error("FaceNetLoss: prelogits (" + std::to_string(prelogits.size(0)) + ") and labels (" +
+                std::to_string(labels.size(0)) + "), triplet embeddings (" +
+                std::to_string(triplet_embeddings.size(0)) + ") and their labels (" +
+                std::to_string(triplet_labels.size(0)) + ") must pair up");
   LossOutput out;
-  auto zero = torch::zeros({}, embeddings.options());
+  auto zero = torch::zeros({}, triplet_embeddings.options());
   out.total = zero;
   out.ce = zero;
   out.triplet = zero;
@@ -49,22 +61,22 @@ LossOutput FaceNetLossImpl::compute(const torch::Tensor& prelogits, const torch:
     auto head = classifier->forward(prelogits, labels);
     namespace F = torch::nn::functional;
     out.ce = F::cross_entropy(head.logits, labels, F::CrossEntropyFuncOptions().label_smoothing(config_.label_smoothing));
-    out.accuracy = (head.scores.argmax(1) == labels).to(embeddings.scalar_type()).mean().detach();
+    out.accuracy = (head.scores.argmax(1) == labels).to(triplet_embeddings.scalar_type()).mean().detach();
     out.total = out.total + config_.ce_weight * out.ce;
   }
   if (has_triplet(config_.type)) {
     out.has_triplet = true;
     TripletLossResult t;
     if (layout == BatchLayout::Thirds) {
-      t = triplet_loss_thirds(embeddings, config_.alpha, config_.distance);
+      t = triplet_loss_thirds(triplet_embeddings, config_.alpha, config_.distance);
     } else {
       if (config_.mining == Mining::None)
         throw ConfigError("loss.mining: none needs anchor|positive|negative batches; P x K batches need "
                           "batch_all, batch_hard or semi_hard");
-      t = mined_triplet_loss(embeddings, labels, config_.mining, config_.alpha, config_.distance);
+      t = mined_triplet_loss(triplet_embeddings, triplet_labels, config_.mining, config_.alpha, config_.distance);
     }
     out.triplet = t.loss;
-    out.active_fraction = t.active_fraction.to(embeddings.options());
+    out.active_fraction = t.active_fraction.to(triplet_embeddings.options());
     out.total = out.total + config_.triplet_weight * out.triplet;
   }
   return out;

@@ -20,7 +20,8 @@ std::string state_to_json(const TrainingState& s, int64_t num_classes) {
   nlohmann::json j{{"format", kFormat},         {"epoch", s.epoch},
                    {"step", s.step},            {"best_accuracy", s.best_accuracy},
                    {"last_accuracy", s.last_accuracy}, {"threshold_at_far", s.threshold_at_far},
-                   {"sampler", s.sampler},      {"num_classes", num_classes}};
+                   {"sampler", s.sampler},      {"num_classes", num_classes},
+                   {"world_size", s.world_size}};
   return j.dump();
 }
 
@@ -80,6 +81,7 @@ CheckpointInfo read_checkpoint_info(const std::string& path) {
     info.state.last_accuracy = meta.at("last_accuracy");
     info.state.threshold_at_far = meta.at("threshold_at_far");
     info.state.sampler = meta.at("sampler");
+    info.state.world_size = meta.value("world_size", int64_t{1});  // absent before distributed training
     info.num_classes = meta.at("num_classes");
     info.config = load_config_text(read_string(ar, "config"), path + " (embedded config)");
   } catch (const ConfigError&) {

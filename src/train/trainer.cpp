@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
+#include <thread>
 
 #include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
@@ -25,6 +26,8 @@
 #include "facenet/losses/facenet_loss.h"
 #include "facenet/models/facenet.h"
 #include "facenet/train/checkpoint.h"
+#include "facenet/train/distributed.h"
+#include "facenet/train/launch_env.h"
 #include "facenet/train/lr_schedule.h"
 #include "facenet/train/metrics_log.h"
 
@@ -76,6 +79,23 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& t, st
   throw ConfigError("unknown train.optimizer");
 }
 
+/// Puts `module` in training mode; with `freeze_bn` its BatchNorm layers stay in inference
+/// mode (running statistics used, never updated).
+void set_train_mode(torch::nn::Module& module, bool freeze_bn) {
+  module.train();
+  if (!freeze_bn) return;
+  for (const auto& m : module.modules(/*include_self=*/false))
+    if (dynamic_cast<torch::nn::BatchNorm1dImpl*>(m.get()) || dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get()))
+      m->eval();
+}
+
+/// With several processes per machine, "all cores" means this process's share of them.
+int64_t per_process(int64_t configured, const LaunchEnv& launch) {
+  if (configured > 0 || !launch.distributed()) return configured;
+  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::max<int64_t>(1, cores / launch.local_world_size);
+}
+
 /// Keeps the newest `keep` periodic checkpoints (epoch-NNNN.pt).
 void prune_periodic(const fs::path& dir, int64_t keep) {
   std::vector<fs::path> periodic;
@@ -91,11 +111,26 @@ class Trainer {
   Trainer(Config config, const TrainOptions& options) : config_(std::move(config)), options_(options) {}
 
   TrainResult run() {
-    setup_run_dir();
-    const auto runtime = apply_runtime(config_.runtime);
+    launch_ = read_launch_env();
+    auto runtime_config = config_.runtime;
+    runtime_config.threads = per_process(runtime_config.threads, launch_);
+    data_config_ = config_.data;
+    data_config_.workers = per_process(data_config_.workers, launch_);
+    if (launch_.distributed() && runtime_config.device == "auto" && torch::cuda::is_available())
+      runtime_config.device = "cuda:" + std::to_string(launch_.local_rank);  // one GPU per local process
+    if (launch_.distributed() && !launch_.is_main()) quiet_worker_log(launch_.rank);
+    const auto runtime = apply_runtime(runtime_config);
     device_ = torch::Device(runtime.device);
+    if (launch_.distributed())
+      dist_ = std::make_unique<Distributed>(launch_, config_.runtime.dist_backend, config_.runtime.dist_timeout_s,
+                                            runtime.device);
+    result_.rank = launch_.rank;
+    setup_run_dir();
     spdlog::info("[train] run folder {}", run_dir_.string());
     spdlog::info("[train] {} threads, device {}", runtime.threads, runtime.device);
+    if (dist_)
+      spdlog::info("[dist] {} processes ({}), {} images per process, global batch {}", world(),
+                   dist_->backend_name(), config_.train.batch_size, global_batch());
     if (config_.train.amp) spdlog::warn("[train] train.amp: mixed precision is not implemented yet; training in fp32");
     build_data();
     build_model();
@@ -106,6 +141,11 @@ class Trainer {
   }
 
  private:
+  bool is_main() const { return !dist_ || dist_->is_main(); }
+  int world() const { return dist_ ? dist_->world_size() : 1; }
+  int64_t global_batch() const { return config_.train.batch_size * world(); }
+
+  /// Rank 0 alone owns the run folder; the others learn its name.
   void setup_run_dir() {
     if (!options_.resume_checkpoint.empty()) {
       // RUN/checkpoints/last.pt -> RUN
@@ -115,10 +155,12 @@ class Trainer {
     } else {
       run_dir_ = fs::path("runs") / (config_.train.name + "-" + timestamp());
     }
+    if (dist_) run_dir_ = dist_->share("run_dir", run_dir_.string());
+    result_.run_dir = run_dir_.string();
+    if (!is_main()) return;
     fs::create_directories(run_dir_ / "checkpoints");
     write_file_atomic((run_dir_ / "config.yaml").string(), to_yaml(config_));
     add_log_file((run_dir_ / "train.log").string());
-    result_.run_dir = run_dir_.string();
   }
 
   void build_data() {
@@ -132,7 +174,9 @@ class Trainer {
     }
     dataset_ = std::move(dataset);
     const auto& t = config_.train;
-    steps_per_epoch_ = t.steps_per_epoch > 0 ? t.steps_per_epoch : std::max<int64_t>(1, dataset_.size() / t.batch_size);
+    // An epoch is one pass over the data in global batches, however many processes share them.
+    steps_per_epoch_ =
+        t.steps_per_epoch > 0 ? t.steps_per_epoch : std::max<int64_t>(1, dataset_.size() / global_batch());
     total_steps_ = t.epochs * steps_per_epoch_;
     if (t.max_steps > 0) total_steps_ = std::min(total_steps_, t.max_steps);
     spdlog::info("[train] {} steps per epoch, {} steps in all", steps_per_epoch_, total_steps_);
@@ -148,34 +192,56 @@ class Trainer {
     auto params = model_->parameters();
     for (auto& p : loss_->parameters()) params.push_back(p);
     optimizer_ = make_optimizer(config_.train, params);
+    trainable_ = params;
     spdlog::info("[model] {} with {}-d embeddings: {} parameters (+{} in the training head)",
                  to_string(config_.model.backbone), config_.model.embedding_size,
                  models::count_parameters(*model_), models::count_parameters(*loss_));
   }
 
   void restore_if_resuming() {
-    auto sampler = data::BatchSampler::from_config(dataset_, config_.data, config_.train.batch_size,
+    // Every rank draws the same global batches and loads its own share of each.
+    auto sampler = data::BatchSampler::from_config(dataset_, config_.data, global_batch(),
                                                    static_cast<uint64_t>(config_.runtime.seed),
                                                    !has_triplet(config_.loss.type));
     int64_t first_index = 0;
     metrics_ = std::make_unique<MetricsLog>(run_dir_.string());
     if (!options_.resume_checkpoint.empty()) {
+      // Every rank reads the checkpoint (so it must be reachable at the same path everywhere).
       const auto info = read_checkpoint_info(options_.resume_checkpoint);
       load_checkpoint(options_.resume_checkpoint, *model_, loss_.ptr().get(), optimizer_.get(), /*restore_rng=*/true);
       state_ = info.state;
-      sampler.restore(state_.sampler);
+      // With another number of processes the global batch may differ: the sampler's stream
+      // then continues in the new batch size (the step count and schedule position stay).
+      sampler.restore(state_.sampler, /*any_batch_size=*/state_.world_size != world());
       first_index = state_.step;
-      metrics_->resume(state_.step + 1);
+      if (is_main()) metrics_->resume(state_.step + 1);
       spdlog::info("[train] resumed from {} at step {} (epoch {})", options_.resume_checkpoint, state_.step,
                    state_.epoch);
+      if (state_.world_size != world())
+        spdlog::info("[train] the checkpoint was written by {} process(es), this run has {} (global batch {})",
+                     state_.world_size, world(), global_batch());
     }
-    loader_ = std::make_unique<data::BatchLoader>(dataset_, std::move(sampler), config_.data,
-                                                  static_cast<uint64_t>(config_.runtime.seed), first_index);
+    state_.world_size = world();
+    loader_ = std::make_unique<data::BatchLoader>(dataset_, std::move(sampler), data_config_,
+                                                  static_cast<uint64_t>(config_.runtime.seed), first_index,
+                                                  /*augment=*/true, data::Shard{launch_.rank, world()});
+    if (dist_) dist_->broadcast(model_state());  // all ranks start from rank 0's weights
+  }
+
+  /// Parameters and buffers of the network and the loss head, in a fixed order.
+  std::vector<torch::Tensor> model_state() const {
+    std::vector<torch::Tensor> out;
+    for (const torch::nn::Module* m : {static_cast<const torch::nn::Module*>(model_.get()),
+                                      static_cast<const torch::nn::Module*>(loss_.get())}) {
+      for (const auto& p : m->parameters()) out.push_back(p);
+      for (const auto& b : m->buffers()) out.push_back(b);
+    }
+    return out;
   }
 
   void build_evaluator() {
     const auto& t = config_.train;
-    if (config_.eval.pairs.empty() || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0)) return;
+    if (!is_main() || config_.eval.pairs.empty() || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0)) return;
     evaluator_ = std::make_unique<eval::Evaluator>(
         config_.eval, eval::network_embed_fn(model_, config_.data.preprocess, static_cast<int>(config_.data.workers)));
   }
@@ -183,6 +249,7 @@ class Trainer {
   std::string checkpoint_path(const std::string& name) const { return (run_dir_ / "checkpoints" / name).string(); }
 
   void save(const std::string& name) {
+    if (!is_main()) return;
     state_.sampler = loader_->sampler_state();
     save_checkpoint(checkpoint_path(name), CheckpointParts{config_, state_, loss_->num_classes(), *model_,
                                                            loss_.ptr().get(), optimizer_.get()});
@@ -237,19 +304,33 @@ class Trainer {
       auto pred = loss_->classifier->scores(out.prelogits).argmax(1).cpu();
       correct += pred.eq(torch::tensor(labels)).sum().item<int64_t>();
     }
-    model_->train();
+    set_train_mode(*model_, config_.train.freeze_bn);
     return double(correct) / double(val_.size());
   }
 
+  void record(MetricRow row) {
+    if (is_main()) metrics_->add(std::move(row));
+  }
+  void flush_metrics() {
+    if (is_main()) metrics_->flush();
+  }
+
+  /// Rank 0 evaluates and writes checkpoints while the other ranks wait for it.
   void end_of_epoch(int64_t epoch) {
     state_.epoch = epoch;
+    if (is_main()) main_end_of_epoch(epoch);
+    if (dist_) dist_->barrier("end of epoch " + std::to_string(epoch));
+    set_train_mode(*model_, config_.train.freeze_bn);  // evaluation switched it to inference mode
+  }
+
+  void main_end_of_epoch(int64_t epoch) {
     const auto& t = config_.train;
     const bool last = state_.step >= total_steps_;
     if (config_.data.val_split > 0 && config_.data.val_split_by == SplitBy::Image) {
       const double acc = validation_accuracy();
       if (acc >= 0) {
         spdlog::info("[train] epoch {}: held-out image classification accuracy {:.4f}", epoch, acc);
-        metrics_->add({{"step", double(state_.step)}, {"epoch", double(epoch)}, {"val_accuracy", acc}});
+        record({{"step", double(state_.step)}, {"epoch", double(epoch)}, {"val_accuracy", acc}});
       }
     }
     bool best = false;
@@ -275,9 +356,76 @@ class Trainer {
     metrics_->flush();
   }
 
+  /// Stop decisions every rank must take together, or the others would wait in the next
+  /// collective until the timeout: a signal or the time budget on any rank stops all.
+  struct StopDecision {
+    int signal = 0;
+    bool out_of_time = false;
+    double minutes = 0;  ///< elapsed, the same on every rank (the slowest's), for schedule_by_time
+  };
+  StopDecision agree_to_stop(Clock::time_point start) {
+    StopDecision d;
+    if (options_.stop_signal) d.signal = options_.stop_signal->load();
+    const double minutes = std::chrono::duration<double>(Clock::now() - start).count() / 60.0;
+    d.out_of_time = config_.train.max_minutes > 0 && minutes >= config_.train.max_minutes;
+    d.minutes = minutes;
+    if (!dist_) return d;
+    const auto agreed = dist_->max({double(d.signal), d.out_of_time ? 1.0 : 0.0, minutes});
+    return {static_cast<int>(agreed[0]), agreed[1] > 0, agreed[2]};
+  }
+
+  /// The loss of this rank's share. With train.gather_embeddings the triplet term is computed
+  /// on the global batch (this rank's rows keep their graph) and the cross-entropy stays local.
+  losses::LossOutput compute_loss(const models::FaceNetOutput& out, const torch::Tensor& labels) {
+    if (!dist_ || !config_.train.gather_embeddings) return loss_->compute(out.prelogits, out.embeddings, labels);
+    const auto layout = losses::batch_layout_for(config_.loss);
+    auto embeddings = dist_->all_gather(out.embeddings);
+    auto all_labels = dist_->all_gather(labels);
+    if (layout == losses::BatchLayout::Thirds) {
+      // Rank blocks [a0 p0 n0 | a1 p1 n1 ...] back to the global [a0 a1 .. | p0 p1 .. | n0 n1 ..].
+      const int64_t b = labels.size(0), third = b / 3;
+      std::vector<int64_t> order;
+      for (int64_t part = 0; part < 3; ++part)
+        for (int64_t r = 0; r < world(); ++r)
+          for (int64_t i = 0; i < third; ++i) order.push_back(r * b + part * third + i);
+      const auto index = torch::tensor(order, torch::dtype(torch::kInt64).device(embeddings.device()));
+      embeddings = embeddings.index_select(0, index);
+      all_labels = all_labels.index_select(0, index);
+    }
+    return loss_->compute(out.prelogits, labels, embeddings, all_labels, layout);
+  }
+
+  /// What this rank back-propagates. Averaging gradients over W ranks divides each rank's
+  /// contribution by W; a gathered triplet term is the whole batch's on every rank but only
+  /// reaches this rank's rows, so it is scaled by W to give the single-process gradient.
+  torch::Tensor objective(const losses::LossOutput& loss) const {
+    if (!dist_ || !config_.train.gather_embeddings) return loss.total;
+    return loss.total + double(world() - 1) * config_.loss.triplet_weight * loss.triplet;
+  }
+
+  [[noreturn]] void throw_non_finite(double local_total) {
+    const auto last = checkpoint_path("last.pt");
+    const std::string value =
+        std::isfinite(local_total) ? "on another process" : "(" + std::to_string(local_total) + ")";
+    throw Error("non-finite loss " + value + " at step " + std::to_string(state_.step + 1) + ", epoch " +
+                std::to_string(state_.epoch + 1) + "; stopped without saving. The last good checkpoint " +
+                (fs::exists(last) ? "is " + last : std::string("does not exist yet")) +
+                " (try a lower train.lr or train.grad_clip)");
+  }
+
+  /// Fails loudly if ranks no longer hold identical weights (they must, step after step).
+  void check_ranks_agree() {
+    const auto hash = hash_tensors(model_state());
+    if (!dist_->same_everywhere(hash))
+      throw Error("distributed training diverged: ranks hold different parameters at step " +
+                  std::to_string(state_.step) + " (rank " + std::to_string(dist_->rank()) + " hash " +
+                  fmt::format("{:016x}", hash) + ")");
+    spdlog::info("[dist] parameters and buffers identical on all {} processes (hash {:016x})", world(), hash);
+  }
+
   void loop() {
     const auto& t = config_.train;
-    model_->train();
+    set_train_mode(*model_, t.freeze_bn);
     loss_->train();
     const auto start = Clock::now();
     start_ = start;
@@ -290,22 +438,22 @@ class Trainer {
     if (evaluator_ && t.eval_every_minutes > 0 && state_.step == 0) evaluate(0, "step-0");
 
     while (state_.step < total_steps_) {
-      if (options_.stop_signal && options_.stop_signal->load() != 0) {
-        result_.stop_signal = options_.stop_signal->load();
+      const auto stop = agree_to_stop(start);
+      if (stop.signal != 0) {
+        result_.stop_signal = stop.signal;
         spdlog::warn("[train] signal {} received: saving at step {} and stopping", result_.stop_signal, state_.step);
         save("last.pt");
-        metrics_->flush();
+        flush_metrics();
         break;
       }
       if (options_.stop_after_steps > 0 && state_.step >= options_.stop_after_steps) {
         spdlog::info("[train] stopping after step {} as asked; resume with --resume {}", state_.step,
                      run_dir_.string());
         save("last.pt");
-        metrics_->flush();
+        flush_metrics();
         break;
       }
-      const double minutes = std::chrono::duration<double>(Clock::now() - start).count() / 60.0;
-      if (t.max_minutes > 0 && minutes >= t.max_minutes) {
+      if (stop.out_of_time) {
         spdlog::info("[train] wall-clock budget of {} min reached at step {}", t.max_minutes, state_.step);
         total_steps_ = state_.step;
         end_of_epoch(state_.epoch + 1);
@@ -319,28 +467,36 @@ class Trainer {
       const double epoch_pos = double(state_.step) / double(steps_per_epoch_);
       const double total_epochs = double(total_steps_) / double(steps_per_epoch_);
       const double schedule_pos =
-          t.schedule_by_time ? std::max(epoch_pos, minutes / t.max_minutes * total_epochs) : epoch_pos;
+          t.schedule_by_time ? std::max(epoch_pos, stop.minutes / t.max_minutes * total_epochs) : epoch_pos;
       const double lr = learning_rate(t, schedule_pos, total_epochs);
       for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
 
       auto images = batch.images.to(device_);
       auto labels = batch.labels.to(device_);
       auto out = model_->forward_train(images);
-      auto loss = loss_->compute(out.prelogits, out.embeddings, labels);
-      const double total = loss.total.item<double>();
-      if (!std::isfinite(total)) {
-        const auto last = checkpoint_path("last.pt");
-        throw Error("non-finite loss (" + std::to_string(total) + ") at step " + std::to_string(state_.step + 1) +
-                    ", epoch " + std::to_string(state_.epoch + 1) + "; stopped without saving. The last good checkpoint " +
-                    (fs::exists(last) ? "is " + last : std::string("does not exist yet")) +
-                    " (try a lower train.lr or train.grad_clip)");
+      auto loss = compute_loss(out, labels);
+      const double local_total = loss.total.item<double>();
+      // Reported values are means over the ranks; one all-reduce also tells every rank
+      // whether any of them met a non-finite loss, before anyone waits in backward.
+      std::vector<double> stats{std::isfinite(local_total) ? 0.0 : 1.0, local_total, loss.ce.item<double>(),
+                                loss.triplet.item<double>(), loss.accuracy.item<double>(),
+                                loss.active_fraction.item<double>()};
+      if (dist_) {
+        stats = dist_->sum(stats);
+        for (std::size_t i = 1; i < stats.size(); ++i) stats[i] /= world();
       }
+      if (stats[0] > 0) throw_non_finite(local_total);
+      const double total = stats[1];
+
       optimizer_->zero_grad();
-      loss.total.backward();
+      objective(loss).backward();
+      if (dist_) dist_->average_gradients(trainable_);
       if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimizer_->param_groups()[0].params(), t.grad_clip);
       optimizer_->step();
+      // As DDP's broadcast_buffers: BatchNorm statistics follow rank 0's (frozen ones never move).
+      if (dist_ && !t.freeze_bn) dist_->broadcast(model_buffers());
       ++state_.step;
-      window_images += images.size(0);
+      window_images += images.size(0) * world();
 
       if (state_.step % t.log_every_steps == 0 || state_.step == total_steps_) {
         const auto now = Clock::now();
@@ -349,23 +505,22 @@ class Trainer {
         const double elapsed = std::chrono::duration<double>(now - start).count();
         double eta = elapsed / double(state_.step - first_step) * double(total_steps_ - state_.step);
         if (t.max_minutes > 0) eta = std::min(eta, t.max_minutes * 60.0 - elapsed);
-        const double acc = loss.accuracy.item<double>();
-        const double active = loss.active_fraction.item<double>();
+        const double ce = stats[2], triplet = stats[3], acc = stats[4], active = stats[5];
         spdlog::info("epoch {}/{} step {}/{} loss {:.4f} (ce {:.4f}, triplet {:.4f}) acc {:.3f} active {:.2f} "
                      "lr {:.2e} {:.0f} img/s data-wait {:.0f}% ETA {}",
                      state_.step / steps_per_epoch_ + (state_.step % steps_per_epoch_ ? 1 : 0), t.epochs,
-                     state_.step, total_steps_, total, loss.ce.item<double>(), loss.triplet.item<double>(), acc,
-                     active, lr, rate, 100.0 * window_wait / std::max(window, 1e-9), format_duration(eta));
-        metrics_->add({{"step", double(state_.step)},
-                       {"epoch", epoch_pos},
-                       {"lr", lr},
-                       {"loss", total},
-                       {"ce", loss.ce.item<double>()},
-                       {"triplet", loss.triplet.item<double>()},
-                       {"accuracy", acc},
-                       {"active_triplets", active},
-                       {"images_per_s", rate},
-                       {"data_wait_fraction", window_wait / std::max(window, 1e-9)}});
+                     state_.step, total_steps_, total, ce, triplet, acc, active, lr, rate,
+                     100.0 * window_wait / std::max(window, 1e-9), format_duration(eta));
+        record({{"step", double(state_.step)},
+                {"epoch", epoch_pos},
+                {"lr", lr},
+                {"loss", total},
+                {"ce", ce},
+                {"triplet", triplet},
+                {"accuracy", acc},
+                {"active_triplets", active},
+                {"images_per_s", rate},
+                {"data_wait_fraction", window_wait / std::max(window, 1e-9)}});
         window_start = now;
         window_wait = 0;
         window_images = 0;
@@ -383,11 +538,21 @@ class Trainer {
     if (loader_->corrupt_files() > 0)
       spdlog::warn("[data] {} unreadable image(s) were skipped ({} substitutions)", loader_->corrupt_files(),
                    loader_->substitutions());
-    metrics_->flush();
+    flush_metrics();
+    if (dist_) check_ranks_agree();
+  }
+
+  std::vector<torch::Tensor> model_buffers() const {
+    std::vector<torch::Tensor> out;
+    for (const auto& b : model_->buffers()) out.push_back(b);
+    return out;
   }
 
   Config config_;
+  DataConfig data_config_;  ///< config_.data with this process's share of the cores
   TrainOptions options_;
+  LaunchEnv launch_;
+  std::unique_ptr<Distributed> dist_;  ///< null in a single-process run
   fs::path run_dir_;
   torch::Device device_{torch::kCPU};
   data::Dataset dataset_, val_;
@@ -395,6 +560,7 @@ class Trainer {
   models::FaceNet model_{nullptr};
   losses::FaceNetLoss loss_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<torch::Tensor> trainable_;  ///< network and loss-head parameters
   std::unique_ptr<data::BatchLoader> loader_;
   std::unique_ptr<eval::Evaluator> evaluator_;
   std::unique_ptr<MetricsLog> metrics_;

@@ -4,7 +4,9 @@
 #include "commands/common.h"
 #include "facenet/core/error.h"
 #include "facenet/core/config_yaml.h"
+#include "facenet/core/logging.h"
 #include "facenet/train/checkpoint_config.h"
+#include "facenet/train/launcher.h"
 #include "facenet/train/trainer.h"
 
 namespace facenet::cli {
@@ -19,10 +21,15 @@ void register_train(CLI::App& app) {
   struct Options {
     ConfigOptions config;
     std::string resume;
+    int nproc = 1;
   };
   auto o = std::make_shared<Options>();
   o->config.add_to(cmd);
   cmd->add_option("--resume", o->resume, "RUN_DIR (uses RUN_DIR/checkpoints/last.pt) or a checkpoint file");
+  cmd->add_option("--nproc", o->nproc,
+                  "data-parallel training in N local processes (ranks on 127.0.0.1; train.batch_size is per process). "
+                  "Under torchrun/srun leave it out: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT are read")
+      ->check(CLI::Range(1, 1024));
   cmd->callback([o] {
     train::TrainOptions options;
     Config config;
@@ -35,15 +42,23 @@ void register_train(CLI::App& app) {
       if (o->config.config_path.empty()) throw ConfigError("train needs --config FILE (or --resume RUN_DIR)");
       config = o->config.load();
     }
+    if (o->nproc > 1) {
+      // The config was checked once here; each worker re-reads it with the same arguments.
+      setup_logging(config.runtime.log_level);
+      if (const int code = train::run_local_workers(o->nproc); code != 0) std::exit(code);
+      return;
+    }
     start_runtime(config);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     options.stop_signal = &g_stop_signal;
     const auto result = train::train(config, options);
-    std::cout << "run folder: " << result.run_dir << "\n";
-    std::cout << "last checkpoint: " << result.last_checkpoint << "\n";
-    if (!result.best_checkpoint.empty()) std::cout << "best checkpoint: " << result.best_checkpoint << "\n";
-    if (result.final_accuracy >= 0) std::cout << "final verification accuracy: " << result.final_accuracy << "\n";
+    if (result.rank == 0) {  // rank 0 reports for a distributed run
+      std::cout << "run folder: " << result.run_dir << "\n";
+      std::cout << "last checkpoint: " << result.last_checkpoint << "\n";
+      if (!result.best_checkpoint.empty()) std::cout << "best checkpoint: " << result.best_checkpoint << "\n";
+      if (result.final_accuracy >= 0) std::cout << "final verification accuracy: " << result.final_accuracy << "\n";
+    }
     if (result.stop_signal != 0) std::exit(128 + result.stop_signal);
   });
 }

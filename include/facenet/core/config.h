@@ -109,6 +109,12 @@ struct TrainConfig {
   double eval_every_minutes = 0.0;  ///< also evaluate after this many training minutes; 0 = off
   int64_t log_every_steps = 20;
   bool amp = false;
+  /// BatchNorm layers normalise with their running statistics and never update them
+  /// (fine-tuning; makes data-parallel training equal single-process training exactly).
+  bool freeze_bn = false;
+  /// Distributed runs: compute the triplet term (mining, and the original recipe's "kept
+  /// triplets" average) on the batch gathered from every process instead of per process.
+  bool gather_embeddings = false;
 };
 
 struct EvalConfig {

@@ -33,15 +33,26 @@ struct Batch {
   torch::Tensor labels;  ///< (N) int64
   int64_t index = 0;     ///< batch number since the start of the run
   std::vector<int64_t> samples;  ///< dataset sample indices (before corrupt-file replacement)
+  std::vector<int64_t> positions;  ///< each sample's position in the global batch
+};
+
+/// This process's share of every batch in data-parallel training (see shard_positions):
+/// the sampler draws the global batch, each rank loads its own positions, and augmentation is
+/// seeded by the position in the global batch, so W processes see exactly the samples and
+/// augmentations one process with the global batch would.
+struct Shard {
+  int rank = 0;
+  int world = 1;
 };
 
 class BatchLoader {
  public:
   /// `sampler` should already be restored when resuming; `first_index` is the number of the
   /// first batch it will produce (the saved next_index()). `augment` false = no augmentation
-  /// (validation). Workers: config.workers (0 = all cores).
+  /// (validation). Workers: config.workers (0 = all cores). The sampler's batch size is the
+  /// global batch; each batch here has global / shard.world samples.
   BatchLoader(const Dataset& dataset, BatchSampler sampler, const DataConfig& config, uint64_t seed,
-              int64_t first_index = 0, bool augment = true);
+              int64_t first_index = 0, bool augment = true, Shard shard = {});
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -77,6 +88,7 @@ class BatchLoader {
   DataConfig config_;
   uint64_t seed_;
   bool augment_;
+  std::vector<int64_t> positions_;  ///< this shard's positions in each global batch
   int64_t next_to_schedule_;
 
   mutable std::mutex mutex_;

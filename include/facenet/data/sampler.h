@@ -39,12 +39,15 @@ class BatchSampler {
 
   /// Serialised RNG and counters; `restore` on a sampler built over the same dataset with
   /// the same settings continues the same sequence. restore throws facenet::Error on a
-  /// mismatch (other mode, batch size or dataset size).
+  /// mismatch (other mode, batch size or dataset size). With `any_batch_size` a state saved
+  /// at another batch size is accepted: the same stream continues in batches of this size
+  /// (a run resumed with another number of processes).
   std::string state() const;
-  void restore(const std::string& state);
+  void restore(const std::string& state, bool any_batch_size = false);
 
   SamplingMode mode() const { return mode_; }
   int64_t batch_size() const { return batch_size_; }
+  int64_t images_per_identity() const { return k_; }
   int64_t batches_drawn() const { return drawn_; }
   /// Epoch of the next sample (Sequential/Shuffled): samples drawn / dataset size.
   int64_t epoch() const { return cursor_ / static_cast<int64_t>(labels_.size()); }
@@ -69,5 +72,12 @@ class BatchSampler {
   std::vector<int64_t> permutation_;  ///< current epoch's order (Shuffled), rebuilt from seed + epoch
   int64_t permutation_epoch_ = -1;
 };
+
+/// The positions of a global batch (drawn in `mode`, `global_batch` samples, K = `k` for PK)
+/// that rank `rank` of `world` trains on, keeping the batch layout on every rank: PK gives the
+/// rank-th contiguous block of identities, Triplet the rank-th slice of each third (so each
+/// rank has anchors | positives | negatives), the epoch-wise modes the rank-th contiguous block.
+/// Throws facenet::Error when the batch does not split evenly.
+std::vector<int64_t> shard_positions(SamplingMode mode, int64_t global_batch, int64_t k, int rank, int world);
 
 }  // namespace facenet::data

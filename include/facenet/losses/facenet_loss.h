@@ -45,6 +45,12 @@ class FaceNetLossImpl : public torch::nn::Module {
                      BatchLayout layout);
   /// Same with batch_layout_for(config()).
   LossOutput compute(const torch::Tensor& prelogits, const torch::Tensor& embeddings, const torch::Tensor& labels);
+  /// The classifier term on (prelogits, labels) and the triplet term on other rows
+  /// (triplet_embeddings, triplet_labels): e.g. a batch gathered from every training process,
+  /// so negatives are mined from the global batch while cross-entropy stays local.
+  LossOutput compute(const torch::Tensor& prelogits, const torch::Tensor& labels,
+                     const torch::Tensor& triplet_embeddings, const torch::Tensor& triplet_labels,
+                     BatchLayout layout);
 
   const LossConfig& config() const { return config_; }
   int64_t num_classes() const { return num_classes_; }

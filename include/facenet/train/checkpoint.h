@@ -18,7 +18,8 @@ struct TrainingState {
   double best_accuracy = -1;  ///< best held-out verification accuracy so far (-1 = none)
   double last_accuracy = -1;
   double threshold_at_far = 0;  ///< verification threshold calibrated at eval.far_target
-  std::string sampler;          ///< the batch sampler's serialised state
+  std::string sampler;          ///< the batch sampler's serialised state (global batches)
+  int64_t world_size = 1;       ///< training processes that wrote it (resume may use another number)
 };
 
 /// What a checkpoint says about itself without loading tensors.
