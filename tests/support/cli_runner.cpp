@@ -7,10 +7,9 @@
 
 namespace facenet::test {
 
-CliResult run_cli(const std::string& args) {
+CliResult run_shell(const std::string& command) {
   CliResult result;
-  const std::string cmd = std::string(FACENET_CLI) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   if (!pipe) return result;
   std::array<char, 4096> buf{};
   while (auto n = std::fread(buf.data(), 1, buf.size(), pipe)) result.output.append(buf.data(), n);
@@ -18,5 +17,7 @@ CliResult run_cli(const std::string& args) {
   result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }
+
+CliResult run_cli(const std::string& args) { return run_shell(std::string(FACENET_CLI) + " " + args); }
 
 }  // namespace facenet::test

@@ -11,4 +11,7 @@ struct CliResult {
 
 CliResult run_cli(const std::string& args);
 
+/// Runs a shell command line (stderr folded into the output).
+CliResult run_shell(const std::string& command);
+
 }  // namespace facenet::test

@@ -85,17 +85,6 @@ std::map<std::string, torch::Tensor> state_of(const std::string& checkpoint) {
   return out;
 }
 
-test::CliResult run_shell(const std::string& command) {
-  test::CliResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buf{};
-  while (auto n = std::fread(buf.data(), 1, buf.size(), pipe)) result.output.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -195,7 +184,7 @@ void expect_two_ranks_match_one(const std::string& name, const std::vector<std::
   auto dist_config = make_config(tiny_overrides(""), per_rank);
   const auto config_file = (dir / "config.yaml").string();
   write_file_atomic(config_file, to_yaml(dist_config));
-  const auto r = run_shell("cd " + dir.string() + " && " + FACENET_CLI + " train --nproc 2 --config " + config_file +
+  const auto r = test::run_shell("cd " + dir.string() + " && " + FACENET_CLI + " train --nproc 2 --config " + config_file +
                            " --set train.name=" + name + " --set runtime.threads=0 --set data.workers=0");
   ASSERT_EQ(r.code, 0) << r.output;
   // One run folder, written by rank 0 only; both ranks hold bitwise-identical weights.
@@ -234,7 +223,7 @@ void expect_resumed_ranks_match_one(const std::string& name, const std::vector<s
   std::string sets = " --set runtime.threads=0 --set data.workers=0";
   for (const auto& o : continue_with) sets += " --set " + o;
   for (const auto& o : per_rank) sets += " --set " + o;
-  const auto r = run_shell(std::string(FACENET_CLI) + " train --nproc 2 --resume " + (dir / "dist").string() + sets);
+  const auto r = test::run_shell(std::string(FACENET_CLI) + " train --nproc 2 --resume " + (dir / "dist").string() + sets);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("written by 1 process(es), this run has 2"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("identical on all 2 processes"), std::string::npos) << r.output;
@@ -383,7 +372,7 @@ TEST(Distributed, KilledRankMakesTheOtherFailWithinTheTimeout) {
 }
 
 TEST(Distributed, NprocRefusesToNestInAnotherLaunch) {
-  const auto r = run_shell(std::string("RANK=0 WORLD_SIZE=2 ") + FACENET_CLI + " train --nproc 2 --config " +
+  const auto r = test::run_shell(std::string("RANK=0 WORLD_SIZE=2 ") + FACENET_CLI + " train --nproc 2 --config " +
                            FACENET_SOURCE_DIR + "/configs/synth_smoke.yaml");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("RANK is set"), std::string::npos) << r.output;
