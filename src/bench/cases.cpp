@@ -89,25 +89,38 @@ std::string bench_inference(const BenchOptions& o, const std::string& backbone, 
   return fmt::format("{};", r);
 }
 
+namespace {
+
+/// One optimiser step as the trainer takes it: channels-last model, CE + triplet, Adam.
+struct TrainingStep {
+  TrainingStep(const Config& config, int64_t classes)
+      : model(models::make_model(config.model)), loss(config.loss, classes, config.model.embedding_size) {
+    model->use_channels_last(config.runtime.channels_last);
+    auto params = model->parameters();
+    for (auto& p : loss->parameters()) params.push_back(p);
+    adam = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(1e-3));
+    model->train();
+  }
+  void operator()(const torch::Tensor& images, const torch::Tensor& labels) {
+    auto out = model->forward_train(images);
+    auto l = loss->compute(out.prelogits, out.embeddings, labels);
+    adam->zero_grad();
+    l.total.backward();
+    adam->step();
+  }
+  models::FaceNet model;
+  losses::FaceNetLoss loss;
+  std::unique_ptr<torch::optim::Adam> adam;
+};
+
+}  // namespace
+
 std::string bench_train_step(const BenchOptions& o, const std::string& backbone) {
-  auto config = base_config(o, backbone);
-  auto model = models::make_model(config.model);
-  model->use_channels_last(config.runtime.channels_last);
-  losses::FaceNetLoss loss(config.loss, o.train_classes, config.model.embedding_size);
-  auto params = model->parameters();
-  for (auto& p : loss->parameters()) params.push_back(p);
-  torch::optim::Adam adam(params, torch::optim::AdamOptions(1e-3));
-  model->train();
+  TrainingStep step(base_config(o, backbone), o.train_classes);
   const int64_t b = o.train_batch;
   const auto x = torch::randn({b, 3, o.image_size, o.image_size});
   const auto labels = torch::randint(0, o.train_classes, {b}, torch::kLong);
-  const double r = rate(o, b, 1, [&] {
-    auto out = model->forward_train(x);
-    auto l = loss->compute(out.prelogits, out.embeddings, labels);
-    adam.zero_grad();
-    l.total.backward();
-    adam.step();
-  });
+  const double r = rate(o, b, 1, [&] { step(x, labels); });
   return fmt::format("{};", r);
 }
 
@@ -139,24 +152,14 @@ std::string bench_train_e2e(const BenchOptions& o, const std::string& backbone, 
   const auto d = jpeg_data(o, root);
   const auto dataset = data::load_dataset(d);
   data::BatchLoader loader(dataset, data::BatchSampler(dataset, data::SamplingMode::Triplet, o.train_batch, 0), d, 0);
-  auto model = models::make_model(config.model);
-  model->use_channels_last(config.runtime.channels_last);
-  losses::FaceNetLoss loss(config.loss, dataset.num_classes(), config.model.embedding_size);
-  auto params = model->parameters();
-  for (auto& p : loss->parameters()) params.push_back(p);
-  torch::optim::Adam adam(params, torch::optim::AdamOptions(1e-3));
-  model->train();
+  TrainingStep step(config, dataset.num_classes());
   double wait = 0;
   const auto start = Clock::now();
   const double r = rate(o, o.train_batch, 1, [&] {
     const auto t0 = Clock::now();
     auto batch = loader.next();
     wait += std::chrono::duration<double>(Clock::now() - t0).count();
-    auto out = model->forward_train(batch.images);
-    auto l = loss->compute(out.prelogits, out.embeddings, batch.labels);
-    adam.zero_grad();
-    l.total.backward();
-    adam.step();
+    step(batch.images, batch.labels);
   });
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
   return fmt::format("{};data wait {:.1f}% of step time", r, 100.0 * wait / total);
