@@ -38,8 +38,10 @@ BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const
   else
     report.machine.emplace_back("error", facts.error);
 
-  auto run_case = [&](const std::string& name, const std::string& unit, const std::function<std::string()>& fn) {
-    if (!selected(o, name)) return;
+  double peak = 0, flop_per_image = 0;  // FMA peak (GFLOP/s); FLOPs per image of the cases being run
+  auto run_case = [&](const std::string& name, const std::string& unit, const std::function<std::string()>& fn,
+                      bool always = false) {
+    if (!always && !selected(o, name)) return;
     spdlog::info("[bench] {} ...", name);
     const auto r = run_isolated(fn);
     BenchCase c{name, unit, 0, r.peak_rss_mb, "", r.error};
@@ -47,16 +49,26 @@ BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const
       const auto semi = r.output.find(';');
       c.value = std::stod(r.output.substr(0, semi));
       c.note = semi == std::string::npos ? "" : r.output.substr(semi + 1);
+      c.gflop_per_s = flop_per_image * c.value / 1e9;
+      c.peak_share = peak > 0 ? c.gflop_per_s / peak : 0;
     }
     report.cases.push_back(c);
     if (on_case) on_case(c);
   };
 
+  // The cores' measured FP32 peak and each network's MACs per image put inference rates as
+  // GFLOP/s and a share of that peak (measured whatever --only selects: it takes o.seconds).
+  run_case("cpu/fma-peak", "GFLOP/s", [&] { return bench_cpu_peak(o); }, true);
+  if (!report.cases.empty() && report.cases.back().error.empty()) peak = report.cases.back().value;
   for (const auto& backbone : o.backbones) {
+    const auto macs = run_isolated([&] { return bench_macs(o, backbone); });
+    flop_per_image = macs.error.empty() ? 2.0 * std::stod(macs.output) : 0;
+    if (flop_per_image > 0) spdlog::info("[bench] {}: {:.3f} GMAC per image", backbone, flop_per_image / 2e9);
     for (const char* path : {"eager", "optimised", "onnx-opencv"})
       for (int64_t b : o.inference_batches)
         run_case(fmt::format("{}/infer-{}/b{}", backbone, path, b), "img/s",
                  [&, path, b] { return bench_inference(o, backbone, path, b); });
+    flop_per_image = 0;
     run_case(fmt::format("{}/train-step/b{}", backbone, o.train_batch), "img/s",
              [&] { return bench_train_step(o, backbone); });
   }
@@ -88,6 +100,8 @@ std::string to_json(const BenchReport& report) {
   for (const auto& c : report.cases) {
     nlohmann::json e{{"name", c.name}, {"unit", c.unit}, {"value", c.value}, {"peak_rss_mb", c.peak_rss_mb}};
     if (!c.note.empty()) e["note"] = c.note;
+    if (c.gflop_per_s > 0) e["gflop_per_s"] = c.gflop_per_s;
+    if (c.peak_share > 0) e["peak_share"] = c.peak_share;
     if (!c.error.empty()) e["error"] = c.error;
     j["cases"].push_back(e);
   }
@@ -96,13 +110,16 @@ std::string to_json(const BenchReport& report) {
 
 std::string format_case(const BenchCase& c) {
   if (!c.error.empty()) return fmt::format("{:<40} failed: {}", c.name, c.error);
-  return fmt::format("{:<40} {:>10.1f} {:<6} {:>8.0f} MB  {}", c.name, c.value, c.unit, c.peak_rss_mb, c.note);
+  auto note = c.note;
+  if (c.gflop_per_s > 0) note += fmt::format("{}{:.1f} GFLOP/s", note.empty() ? "" : ", ", c.gflop_per_s);
+  if (c.peak_share > 0) note += fmt::format(" = {:.0f}% of peak", 100 * c.peak_share);
+  return fmt::format("{:<40} {:>10.1f} {:<7} {:>8.0f} MB  {}", c.name, c.value, c.unit, c.peak_rss_mb, note);
 }
 
 std::string to_table(const BenchReport& report) {
   std::string out;
   for (const auto& [k, v] : report.machine) out += fmt::format("{:<18} {}\n", k + ":", v);
-  out += fmt::format("{:<40} {:>10} {:<6} {:>11}\n", "case", "value", "unit", "peak RSS");
+  out += fmt::format("{:<40} {:>10} {:<7} {:>11}\n", "case", "value", "unit", "peak RSS");
   for (const auto& c : report.cases) out += format_case(c) + "\n";
   return out;
 }

@@ -89,6 +89,11 @@ std::string bench_inference(const BenchOptions& o, const std::string& backbone, 
   return fmt::format("{};", r);
 }
 
+std::string bench_macs(const BenchOptions& o, const std::string& backbone) {
+  auto model = models::make_model(base_config(o, backbone).model);
+  return fmt::format("{};", exporting::inference_macs(*model, o.image_size));
+}
+
 namespace {
 
 /// One optimiser step as the trainer takes it: channels-last model, CE + triplet, Adam.

@@ -22,6 +22,12 @@ std::string bench_train_e2e(const BenchOptions& o, const std::string& backbone, 
 /// Wall seconds of the LFW protocol with the optimised MobileNet path (embedding included).
 std::string bench_lfw_eval(const BenchOptions& o);
 
+/// Multiply-accumulates per image of `backbone`'s embedding network at o.image_size.
+std::string bench_macs(const BenchOptions& o, const std::string& backbone);
+
+/// GFLOP/s of independent FP32 FMA chains on o.threads cores: the peak the cores reach (cpu_peak.cpp).
+std::string bench_cpu_peak(const BenchOptions& o);
+
 /// Writes a 250x250 JPEG face tree under `dir` (for the pipeline cases when no data is given).
 std::string make_jpeg_tree(const std::string& dir);
 

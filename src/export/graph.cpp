@@ -192,4 +192,22 @@ int fold_batch_norms(Graph& graph) {
   return folds;
 }
 
+int64_t count_macs(const Graph& graph, int64_t image_size) {
+  // Walk the ops once, tracking each value's spatial size (channels come from the weights).
+  std::vector<std::array<int64_t, 2>> hw(graph.num_values, {0, 0});
+  hw[0] = {image_size, image_size};
+  int64_t macs = 0;
+  for (const Op& op : graph.ops) {
+    const auto in = hw[op.inputs.at(0)];
+    auto out = in;
+    if (op.kind == OpKind::Conv || op.kind == OpKind::MaxPool)
+      for (int d = 0; d < 2; ++d) out[d] = (in[d] + 2 * op.padding[d] - op.kernel[d]) / op.stride[d] + 1;
+    if (op.kind == OpKind::GlobalPool) out = {1, 1};
+    if (op.kind == OpKind::Conv) macs += op.weight.numel() * out[0] * out[1];  // O * I/g * kh * kw per pixel
+    if (op.kind == OpKind::Linear) macs += op.weight.numel();
+    hw[op.output] = out;
+  }
+  return macs;
+}
+
 }  // namespace facenet::exporting

@@ -51,6 +51,10 @@ Graph build_graph(models::FaceNetImpl& model);
 /// (computed in double precision). Returns the number of folds.
 int fold_batch_norms(Graph& graph);
 
+/// Multiply-accumulates of one (1, 3, image_size, image_size) forward pass: convolutions and
+/// the linear layer only (the usual convention; BN, ReLU, pooling and adds are not counted).
+int64_t count_macs(const Graph& graph, int64_t image_size);
+
 /// A TorchScript module (eval mode) whose forward runs `graph` with aten calls identical to the
 /// eager modules'; weights are registered as parameters. Throws on a compilation failure.
 torch::jit::Module to_script_module(const Graph& graph);

@@ -28,6 +28,10 @@ InferenceFn compile_for_inference(models::FaceNetImpl& model) {
   return optimised(to_script_module(graph));
 }
 
+int64_t inference_macs(models::FaceNetImpl& model, int64_t image_size) {
+  return count_macs(build_graph(model), image_size);
+}
+
 InferenceFn compile_for_inference(const torch::jit::Module& module) { return optimised(module.clone()); }
 
 }  // namespace facenet::exporting

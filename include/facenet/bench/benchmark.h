@@ -30,6 +30,8 @@ struct BenchCase {
   double peak_rss_mb = 0;
   std::string note;      ///< e.g. data-wait share, image count
   std::string error;     ///< non-empty when the case failed
+  double gflop_per_s = 0;  ///< inference: 2 x multiply-accumulates per image x images/s
+  double peak_share = 0;   ///< gflop_per_s over the measured FMA peak (cpu/fma-peak)
 };
 
 struct BenchReport {

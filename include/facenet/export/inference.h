@@ -24,4 +24,8 @@ InferenceFn compile_for_inference(models::FaceNetImpl& model);
 /// Freezes and optimises a loaded TorchScript embedding module (e.g. a facenet export).
 InferenceFn compile_for_inference(const torch::jit::Module& module);
 
+/// Multiply-accumulates per image of the embedding network at image_size x image_size
+/// (convolutions and the linear layer), for FLOP-rate figures: FLOPs = 2 x MACs.
+int64_t inference_macs(models::FaceNetImpl& model, int64_t image_size);
+
 }  // namespace facenet::exporting
