@@ -19,6 +19,7 @@
 #include "facenet/export/network_loader.h"
 #include "facenet/losses/facenet_loss.h"
 #include "facenet/models/facenet.h"
+#include "facenet/train/optimizer.h"
 
 namespace facenet::bench {
 namespace fs = std::filesystem;
@@ -109,9 +110,9 @@ struct TrainingStep {
   void operator()(const torch::Tensor& images, const torch::Tensor& labels) {
     auto out = model->forward_train(images);
     auto l = loss->compute(out.prelogits, out.embeddings, labels);
-    adam->zero_grad();
     l.total.backward();
     adam->step();
+    train::release_gradients(*adam);
   }
   models::FaceNet model;
   losses::FaceNetLoss loss;

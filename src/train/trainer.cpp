@@ -30,6 +30,7 @@
 #include "facenet/train/launch_env.h"
 #include "facenet/train/lr_schedule.h"
 #include "facenet/train/metrics_log.h"
+#include "facenet/train/optimizer.h"
 
 namespace facenet::train {
 namespace fs = std::filesystem;
@@ -62,21 +63,6 @@ std::string format_duration(double seconds) {
   if (s >= 3600) os << s / 3600 << "h";
   os << std::setw(s >= 3600 ? 2 : 1) << std::setfill('0') << (s % 3600) / 60 << "m" << std::setw(2) << s % 60 << "s";
   return os.str();
-}
-
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& t, std::vector<torch::Tensor> params) {
-  switch (t.optimizer) {
-    case OptimizerKind::Adam:
-      return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(t.lr).weight_decay(t.weight_decay));
-    case OptimizerKind::AdamW:
-      return std::make_unique<torch::optim::AdamW>(params,
-                                                   torch::optim::AdamWOptions(t.lr).weight_decay(t.weight_decay));
-    case OptimizerKind::SGD:
-      return std::make_unique<torch::optim::SGD>(
-          params, torch::optim::SGDOptions(t.lr).momentum(t.momentum).nesterov(t.nesterov && t.momentum > 0)
-                      .weight_decay(t.weight_decay));
-  }
-  throw ConfigError("unknown train.optimizer");
 }
 
 /// Puts `module` in training mode; with `freeze_bn` its BatchNorm layers stay in inference
@@ -488,11 +474,11 @@ class Trainer {
       if (stats[0] > 0) throw_non_finite(local_total);
       const double total = stats[1];
 
-      optimizer_->zero_grad();
       objective(loss).backward();
       if (dist_) dist_->average_gradients(trainable_);
       if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimizer_->param_groups()[0].params(), t.grad_clip);
       optimizer_->step();
+      release_gradients(*optimizer_);
       // As DDP's broadcast_buffers: BatchNorm statistics follow rank 0's (frozen ones never move).
       if (dist_ && !t.freeze_bn) dist_->broadcast(model_buffers());
       ++state_.step;

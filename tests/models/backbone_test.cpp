@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <malloc.h>
+
 #include <set>
 
 #include "facenet/models/facenet.h"
@@ -25,7 +27,51 @@ std::set<std::string> keys_of(const torch::nn::Module& m) {
   return keys;
 }
 
+/// MobileNet's forward with plain torch::hardtanh for every ReLU6 (what nn::ReLU6 runs).
+torch::Tensor hardtanh_forward(MobileNetV1Impl& trunk, torch::Tensor x) {
+  for (const auto& stage : {trunk.stage1, trunk.stage2, trunk.stage3})
+    for (const auto& block : stage->children())
+      for (const auto& layer : block->children()) {
+        if (auto conv = layer->as<torch::nn::Conv2d>()) x = conv->forward(x);
+        else if (auto bn = layer->as<torch::nn::BatchNorm2d>()) x = bn->forward(x);
+        else if (layer->as<torch::nn::ReLU6>()) x = torch::hardtanh(x, 0, 6);
+        else ADD_FAILURE() << "unexpected layer " << layer->name();
+      }
+  return x;
+}
+
+size_t heap_in_use() {
+  const auto m = mallinfo2();
+  return m.uordblks + m.hblkhd;  // small blocks + mmapped large ones
+}
+
 }  // namespace
+
+TEST(MobileNetV1, Relu6KeepsOnlyItsOutputForBackward) {
+  torch::manual_seed(0);
+  MobileNetV1 trunk;
+  trunk->train();
+  const auto x = torch::randn({4, 3, 96, 96});
+  auto run = [&](bool reference, double& held_mb) {
+    trunk->zero_grad();
+    const auto before = heap_in_use();
+    const auto y = reference ? hardtanh_forward(*trunk, x) : trunk->forward(x);
+    held_mb = (double(heap_in_use()) - double(before)) / 1e6;  // what autograd keeps for backward
+    y.pow(2).sum().backward();
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : trunk->parameters()) grads.push_back(p.grad().clone());
+    return std::make_pair(y.detach(), grads);
+  };
+  double held = 0, held_reference = 0;
+  const auto ours = run(false, held);
+  const auto reference = run(true, held_reference);
+  EXPECT_TRUE(torch::equal(ours.first, reference.first));
+  ASSERT_EQ(ours.second.size(), reference.second.size());
+  for (size_t i = 0; i < ours.second.size(); ++i) EXPECT_TRUE(torch::equal(ours.second[i], reference.second[i])) << i;
+  // Per layer: conv output + ReLU6 output instead of conv, BN and ReLU6 outputs.
+  EXPECT_LT(held, 0.75 * held_reference) << held << " MB vs " << held_reference << " MB";
+  EXPECT_GT(held, 0.55 * held_reference) << held << " MB vs " << held_reference << " MB";
+}
 
 TEST(MobileNetV1, ParameterCountMatchesSeed) {
   MobileNetV1 net;
