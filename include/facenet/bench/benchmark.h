@@ -16,7 +16,7 @@ struct BenchOptions {
   int64_t train_batch = 96;
   int64_t train_classes = 10575;  ///< softmax head size (CASIA-WebFace identities)
   int threads = 0;                ///< 0 = all cores
-  double seconds = 3.0;           ///< timed seconds per case (after warm-up), at least 2 iterations
+  double seconds = 3.0;           ///< timed seconds per case after warm-up: 3 windows, the best one reported
   std::string data_root;          ///< JPEG tree for the data-pipeline case; empty = generated 250 px set
   std::string lfw_dir, lfw_pairs; ///< LFW evaluation wall time when both are given
   std::string scratch_dir;        ///< temporary files (exports, generated images); empty = system temp
