@@ -67,17 +67,21 @@ void write_history_png(const std::string& path, const std::vector<HistoryPoint>&
   text(img, "training minutes (wall clock)", {kLeft + static_cast<int>(w) / 2 - 110, kHeight - 18}, 0.55);
   text(img, title, {kLeft, 30}, 0.55);
 
+  const std::string last = points.empty() ? "" : fmt::format(" (last {:.4f})", points.back().accuracy);
+  const std::string accuracy_label = "held-out accuracy" + last;
+  // The legend sits inside the plot's top-right corner, as wide as its longest label.
+  int baseline = 0;
+  const int legend_width = 28 + cv::getTextSize(accuracy_label, cv::FONT_HERSHEY_SIMPLEX, 0.45, 1, &baseline).width;
   const auto series = [&](double HistoryPoint::*field, const cv::Scalar& color, const std::string& label, int row) {
     std::vector<cv::Point> line;
     for (const auto& p : points) line.push_back(px(p.minutes, p.*field));
     if (line.size() >= 2) cv::polylines(img, line, false, color, 2, cv::LINE_AA);
     for (const auto& q : line) cv::circle(img, q, 3, color, -1, cv::LINE_AA);
-    const cv::Point legend(kWidth - kRight - 230, kTop + 20 + 20 * row);
+    const cv::Point legend(kWidth - kRight - 10 - legend_width, kTop + 20 + 20 * row);
     cv::line(img, legend + cv::Point(0, -4), legend + cv::Point(20, -4), color, 2, cv::LINE_AA);
     text(img, label, legend + cv::Point(28, 0));
   };
-  const std::string last = points.empty() ? "" : fmt::format(" (last {:.4f})", points.back().accuracy);
-  series(&HistoryPoint::accuracy, cv::Scalar(200, 90, 20), "held-out accuracy" + last, 0);
+  series(&HistoryPoint::accuracy, cv::Scalar(200, 90, 20), accuracy_label, 0);
   series(&HistoryPoint::auc, cv::Scalar(0, 140, 0), "AUC", 1);
 
   std::vector<uchar> png;
