@@ -27,8 +27,12 @@ __attribute__((target("avx512f"))) float fma_chains_avx512(int64_t iterations) {
   const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
   for (int64_t i = 0; i < iterations; ++i)
     for (int k = 0; k < kChains; ++k) acc[k] = _mm512_fmadd_ps(acc[k], m, a);
+  alignas(64) float lanes[16];  // (GCC 12's _mm512_reduce_add_ps trips -Wuninitialized)
   float sum = 0;
-  for (int k = 0; k < kChains; ++k) sum += _mm512_reduce_add_ps(acc[k]);
+  for (int k = 0; k < kChains; ++k) {
+    _mm512_store_ps(lanes, acc[k]);
+    for (float v : lanes) sum += v;
+  }
   return sum;
 }
 
