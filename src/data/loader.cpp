@@ -13,8 +13,7 @@ namespace facenet::data {
 
 struct BatchLoader::Slot {
   int64_t index = 0;
-  std::vector<int64_t> samples;    ///< this shard's sample indices
-  std::vector<int64_t> positions;  ///< their positions in the global batch (seed augmentation)
+  std::vector<int64_t> samples;  ///< this shard's sample indices (at positions_ of the global batch)
   std::string state_before;  ///< sampler state that draws this batch
   torch::Tensor images, labels;
   int64_t pending = 0;  ///< chunks not yet done
@@ -55,10 +54,8 @@ void BatchLoader::schedule() {
   slot->state_before = sampler_.state();
   const auto global = sampler_.next();
   for (const auto p : positions_) slot->samples.push_back(global[p]);
-  slot->positions = positions_;
   slot->index = next_to_schedule_++;
   const auto b = static_cast<int64_t>(slot->samples.size());
-  const auto s = config_.preprocess.image_size;
   slot->images = image_buffer(b);
   slot->labels = torch::empty({b}, torch::kInt64);
   auto* labels = slot->labels.data_ptr<int64_t>();
@@ -133,7 +130,7 @@ void BatchLoader::load_sample(Slot& slot, int64_t position) {
   if (ok) {
     try {
       Augmentation aug;
-      if (augment_) aug = draw_augmentation(config_.augment, sample_seed(seed_, slot.index, slot.positions[position]));
+      if (augment_) aug = draw_augmentation(config_.augment, sample_seed(seed_, slot.index, positions_[position]));
       preprocess_into(bgr, config_.preprocess, augment_ ? &aug : nullptr, out);
       return;
     } catch (const std::exception& e) {
@@ -151,7 +148,7 @@ Batch BatchLoader::next() {
   auto slot = slots_.front();
   slots_.pop_front();
   schedule();
-  return Batch{slot->images, slot->labels, slot->index, std::move(slot->samples), std::move(slot->positions)};
+  return Batch{slot->images, slot->labels, slot->index, std::move(slot->samples), positions_};
 }
 
 int64_t BatchLoader::next_index() const {
