@@ -95,7 +95,16 @@ struct Distributed::Impl {
     std::vector<torch::Tensor> v{t};
     c10d::AllreduceOptions o;
     o.reduceOp = op;
-    guarded(what, [&] { group->allreduce(v, o)->wait(); });
+    run(what, [&] { return group->allreduce(v, o); });
+  }
+
+  /// `values` reduced with `op` over the ranks (in double precision, on the group's device).
+  std::vector<double> allreduce_values(const std::string& what, const std::vector<double>& values,
+                                       c10d::ReduceOp::RedOpType op) {
+    auto t = torch::tensor(values, torch::dtype(torch::kFloat64)).to(device);
+    allreduce(what, t, op);
+    auto cpu = t.cpu();
+    return std::vector<double>(cpu.data_ptr<double>(), cpu.data_ptr<double>() + cpu.numel());
   }
 };
 
@@ -193,23 +202,12 @@ torch::Tensor Distributed::all_gather(const torch::Tensor& local) {
   return torch::cat(out[0], 0);
 }
 
-namespace {
-std::vector<double> to_vector(const torch::Tensor& t) {
-  auto cpu = t.cpu();
-  return std::vector<double>(cpu.data_ptr<double>(), cpu.data_ptr<double>() + cpu.numel());
-}
-}  // namespace
-
 std::vector<double> Distributed::sum(const std::vector<double>& values) {
-  auto t = torch::tensor(values, torch::dtype(torch::kFloat64)).to(impl_->device);
-  impl_->allreduce("all-reduce (sum)", t, c10d::ReduceOp::SUM);
-  return to_vector(t);
+  return impl_->allreduce_values("all-reduce (sum)", values, c10d::ReduceOp::SUM);
 }
 
 std::vector<double> Distributed::max(const std::vector<double>& values) {
-  auto t = torch::tensor(values, torch::dtype(torch::kFloat64)).to(impl_->device);
-  impl_->allreduce("agreement (all-reduce max)", t, c10d::ReduceOp::MAX);
-  return to_vector(t);
+  return impl_->allreduce_values("agreement (all-reduce max)", values, c10d::ReduceOp::MAX);
 }
 
 bool Distributed::same_everywhere(uint64_t value) {
