@@ -103,26 +103,27 @@ std::string bench_macs(const BenchOptions& o, const std::string& backbone) {
 
 namespace {
 
-/// One optimiser step as the trainer takes it: channels-last model, CE + triplet, Adam.
+/// One optimiser step as the trainer takes it: channels-last model, CE + triplet, the
+/// configured optimiser (the default config's: Adam, lr 1e-3).
 struct TrainingStep {
   TrainingStep(const Config& config, int64_t classes)
       : model(models::make_model(config.model)), loss(config.loss, classes, config.model.embedding_size) {
     model->use_channels_last(config.runtime.channels_last);
     auto params = model->parameters();
     for (auto& p : loss->parameters()) params.push_back(p);
-    adam = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(1e-3));
+    optimizer = train::make_optimizer(config.train, params);
     model->train();
   }
   void operator()(const torch::Tensor& images, const torch::Tensor& labels) {
     auto out = model->forward_train(images);
     auto l = loss->compute(out.prelogits, out.embeddings, labels);
     l.total.backward();
-    adam->step();
-    train::release_gradients(*adam);
+    optimizer->step();
+    train::release_gradients(*optimizer);
   }
   models::FaceNet model;
   losses::FaceNetLoss loss;
-  std::unique_ptr<torch::optim::Adam> adam;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
 };
 
 }  // namespace
