@@ -3,7 +3,7 @@
 #include <iostream>
 #include <opencv2/imgcodecs.hpp>
 
-#include "facenet/export/embedder.h"
+#include "facenet/infer/embedder.h"
 
 int main(int argc, char** argv) {
   if (argc != 4) {

@@ -15,8 +15,8 @@
 #include "facenet/data/synth.h"
 #include "facenet/eval/evaluator.h"
 #include "facenet/export/export.h"
-#include "facenet/export/inference.h"
-#include "facenet/export/network_loader.h"
+#include "facenet/infer/inference.h"
+#include "facenet/infer/network_loader.h"
 #include "facenet/losses/facenet_loss.h"
 #include "facenet/models/facenet.h"
 #include "facenet/train/optimizer.h"
@@ -78,15 +78,15 @@ std::string bench_inference(const BenchOptions& o, const std::string& backbone, 
       return model->forward(in);
     };
   } else if (path == "optimised") {
-    forward = exporting::compile_for_inference(*model);
+    forward = infer::compile_for_inference(*model);
   } else if (path == "onnx-opencv") {
     const auto file = scratch(o, backbone + "-" + std::to_string(::getpid()) + ".onnx");
-    exporting::ExportMeta meta;
+    infer::ExportMeta meta;
     meta.backbone = config.model.backbone;
     meta.input_size = o.image_size;
     meta.preprocess = config.data.preprocess;
     exporting::export_onnx(*model, meta, config.export_, file);
-    forward = exporting::load_network(file).forward;
+    forward = infer::load_network(file).forward;
     fs::remove(file);
     fs::remove(file + ".json");
   } else {
@@ -98,7 +98,7 @@ std::string bench_inference(const BenchOptions& o, const std::string& backbone, 
 
 std::string bench_macs(const BenchOptions& o, const std::string& backbone) {
   auto model = models::make_model(base_config(o, backbone).model);
-  return fmt::format("{};", exporting::inference_macs(*model, o.image_size));
+  return fmt::format("{};", infer::inference_macs(*model, o.image_size));
 }
 
 namespace {
@@ -184,7 +184,7 @@ std::string bench_lfw_eval(const BenchOptions& o) {
   config.eval.pairs = o.lfw_pairs;
   auto model = models::make_model(config.model);
   model->eval();
-  auto forward = exporting::compile_for_inference(*model);
+  auto forward = infer::compile_for_inference(*model);
   const auto pre = config.data.preprocess;
   const int threads = o.threads;
   eval::Evaluator evaluator(config.eval, [forward, pre, threads](const std::vector<std::string>& paths, bool flip) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cases.h"
+#include "facenet/core/cores.h"
 
 namespace facenet::bench {
 namespace {
@@ -58,7 +59,7 @@ std::string bench_cpu_peak(const BenchOptions& o) {
   if (!avx512 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
     throw std::runtime_error("no AVX2/FMA: peak not measured");
   const double flops_per_iteration = avx512 ? kChains * 16 * 2 : kChainsAvx2 * 8 * 2;  // lanes x (mul + add)
-  const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = resolve_cores(o.threads);
   constexpr int64_t chunk = 1 << 20;
   std::vector<double> flops(threads, 0);
   std::vector<float> sink(threads, 0);

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "facenet/core/cores.h"
 #include "facenet/core/error.h"
 
 namespace facenet {
@@ -34,8 +35,7 @@ void keep_freed_memory_mapped() {
 RuntimeInfo apply_runtime(const RuntimeConfig& config) {
   keep_freed_memory_mapped();
   RuntimeInfo info;
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  info.threads = config.threads > 0 ? static_cast<int>(config.threads) : cores;
+  info.threads = resolve_cores(config.threads);
   at::set_num_threads(info.threads);
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 
@@ -99,7 +99,7 @@ std::vector<std::pair<std::string, std::string>> system_info() {
   rows.emplace_back("LibTorch", TORCH_VERSION);
   rows.emplace_back("OpenCV", CV_VERSION);
   rows.emplace_back("CPU", cpu_model_and_features());
-  rows.emplace_back("cores", std::to_string(std::thread::hardware_concurrency()));
+  rows.emplace_back("cores", std::to_string(machine_cores()));
   rows.emplace_back("intra-op threads", std::to_string(at::get_num_threads()));
   rows.emplace_back("oneDNN (mkldnn)", at::hasMKLDNN() ? "yes" : "no");
   rows.emplace_back("BLAS loaded", loaded_blas());

@@ -9,12 +9,11 @@
 #include <thread>
 #include <vector>
 
+#include "facenet/core/cores.h"
+
 namespace facenet::data {
 
-inline int resolve_threads(int64_t threads) {
-  if (threads > 0) return static_cast<int>(threads);
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
+inline int resolve_threads(int64_t threads) { return resolve_cores(threads); }
 
 /// Runs fn(i) for i in [0, n) on `threads` threads (0 = all cores); rethrows the first exception.
 inline void parallel_for(int64_t n, int64_t threads, const std::function<void(int64_t)>& fn) {

@@ -9,12 +9,10 @@
 
 #include "facenet/core/error.h"
 #include "facenet/eval/embedding_metrics.h"
-#include "facenet/eval/run_eval.h"
+#include "facenet/infer/batches.h"
 
 namespace facenet::eval {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Calls `embed` and checks the shape it promises.
 torch::Tensor checked_embed(const EmbedFn& embed, const std::vector<std::string>& paths, bool flipped,
@@ -70,34 +68,20 @@ EmbeddingSet Evaluator::embed_images(const std::vector<std::string>& images) con
   EmbeddingSet set;
   set.images = images;
   const bool flip = config_.flip != FlipMode::None;
-  const auto n = static_cast<int64_t>(images.size());
-  const int64_t batch = std::max<int64_t>(1, config_.batch_size);
-  std::vector<torch::Tensor> plain, flipped;
+  std::vector<std::string> paths;
+  for (const auto& image : images) paths.push_back(resolve_image(config_.data_dir, image));
   int64_t dim = -1;
-  const auto start = Clock::now();
-  auto last_log = start;
-  for (int64_t begin = 0; begin < n; begin += batch) {
-    const int64_t end = std::min(n, begin + batch);
-    std::vector<std::string> paths;
-    for (int64_t i = begin; i < end; ++i) paths.push_back(resolve_image(config_.data_dir, images[static_cast<std::size_t>(i)]));
-    plain.push_back(checked_embed(embed_, paths, false, dim));
-    if (flip) flipped.push_back(checked_embed(embed_, paths, true, dim));
-    const auto now = Clock::now();
-    if (end == n || now - last_log > std::chrono::seconds(5)) {
-      const double secs = std::chrono::duration<double>(now - start).count();
-      const double rate = static_cast<double>(end) * (flip ? 2 : 1) / std::max(secs, 1e-9);
-      const double eta = static_cast<double>(n - end) * (flip ? 2 : 1) / std::max(rate, 1e-9);
-      spdlog::info("[eval] embedded {}/{} images{} ({:.1f} img/s, ETA {:.0f} s)", end, n, flip ? " (+flipped)" : "",
-                   rate, eta);
-      last_log = now;
-    }
-  }
-  if (n > 0) {
-    set.plain = torch::cat(plain, 0);
-    if (flip) set.flipped = torch::cat(flipped, 0);
-  } else {
+  // One row per image: the plain embedding, then (with a flip mode) the flipped one beside it.
+  const auto rows = infer::map_batches(paths, config_.batch_size, "eval", [&](const std::vector<std::string>& chunk) {
+    auto plain = checked_embed(embed_, chunk, false, dim);
+    return flip ? torch::cat({plain, checked_embed(embed_, chunk, true, dim)}, 1) : plain;
+  });
+  if (images.empty()) {
     set.plain = torch::empty({0, 0});
+    return set;
   }
+  set.plain = flip ? rows.slice(1, 0, dim).contiguous() : rows;
+  if (flip) set.flipped = rows.slice(1, dim).contiguous();
   return set;
 }
 
@@ -114,22 +98,6 @@ Report Evaluator::run(const std::string& out_dir) const {
     spdlog::info("[eval] wrote {}/report.json, roc.png, roc.csv, embeddings.pt", out_dir);
   }
   return report;
-}
-
-std::string run_eval_embeddings(const EvalConfig& config, const std::string& embeddings_file,
-                                const std::string& out_dir) {
-  const auto set = load_embeddings(embeddings_file);
-  std::unordered_map<std::string, int64_t> have;
-  for (std::size_t i = 0; i < set.images.size(); ++i) have.emplace(set.images[i], static_cast<int64_t>(i));
-  const auto prepared = prepare_pairs(
-      config, [&](const std::string& image) { return have.count(image) > 0; },
-      "named in " + config.pairs + " (no embedding in " + embeddings_file + ")");
-  auto report = evaluate_pairs(prepared.pairs, set, config);
-  report.info.embeddings_file = embeddings_file;
-  report.info.num_missing = prepared.num_missing;
-  report.info.num_dropped_pairs = prepared.dropped_pairs;
-  if (!out_dir.empty()) write_report(out_dir, report);
-  return format_table(report);
 }
 
 }  // namespace facenet::eval

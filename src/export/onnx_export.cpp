@@ -9,9 +9,17 @@
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/export/export.h"
-#include "graph.h"
+#include "facenet/models/graph.h"
 
 namespace facenet::exporting {
+// The layer graph (models/graph.h) is this file's vocabulary.
+using models::build_graph;
+using models::count_macs;
+using models::fold_batch_norms;
+using models::Graph;
+using models::Op;
+using models::OpKind;
+using models::to_script_module;
 namespace {
 
 class OnnxWriter {
@@ -146,7 +154,7 @@ void set_shape(onnx::ValueInfoProto* v, const std::string& name, std::vector<int
 
 }  // namespace
 
-void export_onnx(models::FaceNetImpl& model, const ExportMeta& meta, const ExportConfig& config,
+void export_onnx(models::FaceNetImpl& model, const infer::ExportMeta& meta, const ExportConfig& config,
                  const std::string& path) {
   if (config.opset < 13 || config.opset > 17)
     throw ConfigError("export.opset: must be in [13, 17] (got " + std::to_string(config.opset) + ")");
@@ -163,7 +171,7 @@ void export_onnx(models::FaceNetImpl& model, const ExportMeta& meta, const Expor
   opset->set_version(config.opset);
   auto* prop = proto.add_metadata_props();
   prop->set_key("facenet.meta");
-  prop->set_value(meta_to_json(meta));
+  prop->set_value(infer::meta_to_json(meta));
 
   auto* g = proto.mutable_graph();
   g->set_name("facenet_" + to_string(meta.backbone));
@@ -183,8 +191,8 @@ void export_onnx(models::FaceNetImpl& model, const ExportMeta& meta, const Expor
   write_sidecar(path, meta);
 }
 
-void write_sidecar(const std::string& path, const ExportMeta& meta) {
-  write_file_atomic(path + ".json", meta_to_json(meta) + "\n");
+void write_sidecar(const std::string& path, const infer::ExportMeta& meta) {
+  write_file_atomic(path + ".json", infer::meta_to_json(meta) + "\n");
 }
 
 }  // namespace facenet::exporting

@@ -1,106 +1,27 @@
-// TorchScript writer: a torch::jit::Module whose forward is TorchScript source generated
-// from graph.h's ops (aten calls identical to the eager modules', so outputs match), with
-// the weights registered as parameters. No tracing, no Python.
+// TorchScript export: the network's layer graph as a script module (models/graph.h,
+// to_script_module) saved with its metadata. No tracing, no Python.
 #include <fmt/format.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
-#include <sstream>
-
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/export/export.h"
-#include "graph.h"
+#include "facenet/models/graph.h"
 
 namespace facenet::exporting {
-namespace {
-
-std::string ident(const std::string& s) {
-  std::string out = s;
-  for (auto& c : out)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return out;
-}
-
-std::string list(const std::array<int64_t, 2>& a) { return fmt::format("[{}, {}]", a[0], a[1]); }
-// A Python float literal that parses back to `v` exactly.
-std::string num(double v) {
-  auto s = fmt::format("{:.17g}", v);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
-  return s;
-}
-
-class ScriptWriter {
- public:
-  explicit ScriptWriter(torch::jit::Module& m) : m_(m) {}
-
-  std::string param(const std::string& name, const torch::Tensor& t) {
-    if (!t.defined()) return "None";
-    const auto id = ident(name);
-    m_.register_parameter(id, t.detach().clone(), false);
-    return "self." + id;
-  }
-
-  std::string line(const Op& op) {
-    std::vector<std::string> in;
-    for (int v : op.inputs) in.push_back(v == 0 ? "x" : "v" + std::to_string(v));
-    const auto out = "v" + std::to_string(op.output);
-    switch (op.kind) {
-      case OpKind::Conv:
-        return fmt::format("{} = torch.conv2d({}, {}, {}, {}, {}, [1, 1], {})", out, in[0],
-                           param(op.name + ".weight", op.weight), param(op.name + ".bias", op.bias), list(op.stride),
-                           list(op.padding), op.groups);
-      case OpKind::BatchNorm:
-        return fmt::format("{} = torch.batch_norm({}, {}, {}, {}, {}, False, 0.0, {}, False)", out, in[0],
-                           param(op.name + ".weight", op.weight), param(op.name + ".bias", op.bias),
-                           param(op.name + ".running_mean", op.running_mean),
-                           param(op.name + ".running_var", op.running_var), num(op.value));
-      case OpKind::Relu: return fmt::format("{} = torch.relu({})", out, in[0]);
-      case OpKind::Relu6: return fmt::format("{} = torch.hardtanh({}, 0.0, 6.0)", out, in[0]);
-      case OpKind::MaxPool:
-        return fmt::format("{} = torch.max_pool2d({}, {}, {}, {}, [1, 1], False)", out, in[0], list(op.kernel),
-                           list(op.stride), list(op.padding));
-      case OpKind::Concat: return fmt::format("{} = torch.cat([{}], 1)", out, fmt::join(in, ", "));
-      case OpKind::Add: return fmt::format("{} = {} + {}", out, in[0], in[1]);
-      case OpKind::Scale: return fmt::format("{} = {} * {}", out, in[0], num(op.value));
-      case OpKind::GlobalPool:
-        return fmt::format("{} = torch.flatten(torch.adaptive_avg_pool2d({}, [1, 1]), 1)", out, in[0]);
-      case OpKind::Linear:
-        return fmt::format("{} = torch.linear({}, {}, {})", out, in[0], param(op.name + ".weight", op.weight),
-                           param(op.name + ".bias", op.bias));
-      case OpKind::L2Norm:  // as torch::nn::functional::normalize(p=2, dim=1, eps=1e-12)
-        return fmt::format("{} = {} / torch.clamp_min(torch.norm({}, 2.0, [1], True), 1e-12).expand_as({})", out,
-                           in[0], in[0], in[0]);
-    }
-    return "";
-  }
-
- private:
-  torch::jit::Module& m_;
-};
-
-}  // namespace
-
-torch::jit::Module to_script_module(const Graph& graph) {
-  torch::jit::Module m("FaceNetEmbedding");
-  ScriptWriter writer(m);
-  std::ostringstream src;
-  src << "def forward(self, x):\n";
-  for (const auto& op : graph.ops) src << "    " << writer.line(op) << "\n";
-  src << "    return v" << graph.output << "\n";
-  m.define(src.str());
-  m.eval();
-  return m;
-}
-
-void export_torchscript(models::FaceNetImpl& model, const ExportMeta& meta, const std::string& path) {
+// The layer graph (models/graph.h) is this file's vocabulary.
+using models::build_graph;
+using models::Graph;
+using models::to_script_module;
+void export_torchscript(models::FaceNetImpl& model, const infer::ExportMeta& meta, const std::string& path) {
   torch::jit::Module m;
   try {
     m = to_script_module(build_graph(model));
   } catch (const std::exception& e) {
     throw Error("export: TorchScript compilation failed for '" + path + "': " + std::string(e.what()).substr(0, 500));
   }
-  const auto json = meta_to_json(meta);
+  const auto json = infer::meta_to_json(meta);
   m.register_attribute("facenet_meta", c10::StringType::get(), json);
   torch::jit::ExtraFilesMap extra{{"meta.json", json}};
   write_atomic_with(path, [&](const std::string& tmp) { m.save(tmp, extra); });

@@ -2,68 +2,25 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <torch/torch.h>
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
-#include <iomanip>
-#include <sstream>
-#include <thread>
 
-#include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
-#include "facenet/core/fs.h"
-#include "facenet/core/logging.h"
-#include "facenet/core/runtime.h"
-#include "facenet/data/dataset.h"
-#include "facenet/data/loader.h"
 #include "facenet/data/preprocess.h"
 #include "facenet/data/sampler.h"
 #include "facenet/eval/evaluator.h"
-#include "facenet/eval/history.h"
-#include "facenet/eval/network_embed.h"
-#include "facenet/losses/facenet_loss.h"
-#include "facenet/models/facenet.h"
-#include "facenet/train/checkpoint.h"
-#include "facenet/train/distributed.h"
-#include "facenet/train/launch_env.h"
+#include "facenet/infer/batches.h"
+#include "facenet/infer/network_embed.h"
+#include "facenet/train/listeners.h"
 #include "facenet/train/lr_schedule.h"
-#include "facenet/train/metrics_log.h"
 #include "facenet/train/optimizer.h"
 
 namespace facenet::train {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string resolve_resume(const std::string& target) {
-  if (fs::is_directory(target)) {
-    const auto last = fs::path(target) / "checkpoints" / "last.pt";
-    if (!fs::exists(last)) throw Error("no checkpoint to resume in '" + target + "' (expected " + last.string() + ")");
-    return last.string();
-  }
-  if (!fs::exists(target)) throw Error("resume target '" + target + "' does not exist");
-  return target;
-}
-
 namespace {
-
-std::string timestamp() {
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  std::ostringstream os;
-  os << std::put_time(&tm, "%Y%m%d-%H%M%S");
-  return os.str();
-}
-
-std::string format_duration(double seconds) {
-  const auto s = static_cast<int64_t>(std::max(0.0, seconds));
-  std::ostringstream os;
-  if (s >= 3600) os << s / 3600 << "h";
-  os << std::setw(s >= 3600 ? 2 : 1) << std::setfill('0') << (s % 3600) / 60 << "m" << std::setw(2) << s % 60 << "s";
-  return os.str();
-}
 
 /// Puts `module` in training mode; with `freeze_bn` its BatchNorm layers stay in inference
 /// mode (running statistics used, never updated).
@@ -75,494 +32,438 @@ void set_train_mode(torch::nn::Module& module, bool freeze_bn) {
       m->eval();
 }
 
-/// With several processes per machine, "all cores" means this process's share of them.
-int64_t per_process(int64_t configured, const LaunchEnv& launch) {
-  if (configured > 0 || !launch.distributed()) return configured;
-  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::max<int64_t>(1, cores / launch.local_world_size);
+}  // namespace
+
+/// Stop decisions every rank must take together, or the others would wait in the next
+/// collective until the timeout: a signal or the time budget on any rank stops all.
+struct Trainer::StopDecision {
+  int signal = 0;
+  bool step_limit = false;
+  bool out_of_time = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The recipe.
+
+TrainResult Trainer::fit(const FitOptions& options) {
+  fit_options_ = options;
+  start_ = Clock::now();
+  window_.reset();
+  first_step_ = state_.step;
+  set_train_mode(*model_, config_.train.freeze_bn);
+  loss_->train();
+  spdlog::info("[train] starting at step {} of {}", state_.step, total_steps_);
+  listeners_.each([&](TrainingListener& l) { l.on_train_begin(*this); });
+  // A time series of held-out accuracy starts from the untrained network.
+  if (config_.train.eval_every_minutes > 0 && state_.step == 0) evaluate("step-0");
+
+  while (state_.step < total_steps_) {
+    const auto stop = agree_to_stop();
+    if (stop.signal != 0 || stop.step_limit || stop.out_of_time) {
+      stop_early(stop);
+      break;
+    }
+    train_step(next_batch());
+    if (epoch_finished()) {
+      end_of_epoch((state_.step + steps_per_epoch_ - 1) / steps_per_epoch_);
+    } else if (evaluation_due()) {
+      evaluate("step-" + std::to_string(state_.step));
+    }
+  }
+  finish();
+  return result_;
 }
 
-/// Keeps the newest `keep` periodic checkpoints (epoch-NNNN.pt).
-void prune_periodic(const fs::path& dir, int64_t keep) {
-  std::vector<fs::path> periodic;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().filename().string().rfind("epoch-", 0) == 0 && e.path().extension() == ".pt")
-      periodic.push_back(e.path());
-  std::sort(periodic.begin(), periodic.end());
-  for (std::size_t i = 0; i + keep < periodic.size(); ++i) fs::remove(periodic[i]);
+// ---------------------------------------------------------------------------------------------
+// Set-up.
+
+Trainer::Trainer(const Config& config) : Trainer(config, RunContext::create(config)) {}
+
+Trainer::Trainer(const Config& config, std::shared_ptr<RunContext> context)
+    : config_(config), ctx_(std::move(context)) {
+  result_.rank = ctx_->launch.rank;
+  result_.run_dir = ctx_->run_dir.string();
+  if (config_.train.amp) spdlog::warn("[train] train.amp: mixed precision is not implemented yet; training in fp32");
+  build_data();
+  build_model();
+  build_evaluator();
+  state_.world_size = ctx_->world();
+  if (ctx_->dist) ctx_->dist->broadcast(model_state());  // all ranks start from rank 0's weights
+  if (is_main()) add_default_listeners();
 }
 
-class Trainer {
- public:
-  Trainer(Config config, const TrainOptions& options) : config_(std::move(config)), options_(options) {}
+Trainer::~Trainer() = default;
 
-  TrainResult run() {
-    launch_ = read_launch_env();
-    auto runtime_config = config_.runtime;
-    runtime_config.threads = per_process(runtime_config.threads, launch_);
-    data_config_ = config_.data;
-    data_config_.workers = per_process(data_config_.workers, launch_);
-    if (launch_.distributed() && runtime_config.device == "auto" && torch::cuda::is_available())
-      runtime_config.device = "cuda:" + std::to_string(launch_.local_rank);  // one GPU per local process
-    if (launch_.distributed() && !launch_.is_main()) quiet_worker_log(launch_.rank);
-    const auto runtime = apply_runtime(runtime_config);
-    device_ = torch::Device(runtime.device);
-    if (launch_.distributed())
-      dist_ = std::make_unique<Distributed>(launch_, config_.runtime.dist_backend, config_.runtime.dist_timeout_s,
-                                            runtime.device);
-    result_.rank = launch_.rank;
-    setup_run_dir();
-    spdlog::info("[train] run folder {}", run_dir_.string());
-    spdlog::info("[train] {} threads, device {}", runtime.threads, runtime.device);
-    if (dist_)
-      spdlog::info("[dist] {} processes ({}), {} images per process, global batch {}", world(),
-                   dist_->backend_name(), config_.train.batch_size, global_batch());
-    if (config_.train.amp) spdlog::warn("[train] train.amp: mixed precision is not implemented yet; training in fp32");
-    build_data();
-    build_model();
-    restore_if_resuming();
-    build_evaluator();
-    loop();
-    return result_;
+void Trainer::add_listener(std::shared_ptr<TrainingListener> listener) { listeners_.add(std::move(listener)); }
+
+void Trainer::add_default_listeners() {
+  listeners_.add(std::make_shared<MetricsFiles>());
+  listeners_.add(std::make_shared<ProgressLine>());
+  listeners_.add(std::make_shared<EvalHistory>());
+  listeners_.add(std::make_shared<CheckpointRotation>());
+}
+
+void Trainer::build_data() {
+  auto dataset = data::load_dataset(config_.data);
+  if (config_.data.val_split > 0) {
+    auto split = data::split_dataset(dataset, config_.data.val_split, config_.data.val_split_by,
+                                     static_cast<uint64_t>(config_.runtime.seed));
+    spdlog::info("[data] validation split: {} train / {} held-out images", split.train.size(), split.val.size());
+    dataset = std::move(split.train);
+    val_ = std::move(split.val);
   }
+  dataset_ = std::move(dataset);
+  const auto& t = config_.train;
+  const int64_t global_batch = t.batch_size * ctx_->world();
+  // An epoch is one pass over the data in global batches, however many processes share them.
+  steps_per_epoch_ = t.steps_per_epoch > 0 ? t.steps_per_epoch : std::max<int64_t>(1, dataset_.size() / global_batch);
+  total_steps_ = t.epochs * steps_per_epoch_;
+  if (t.max_steps > 0) total_steps_ = std::min(total_steps_, t.max_steps);
+  spdlog::info("[train] {} steps per epoch, {} steps in all", steps_per_epoch_, total_steps_);
+}
 
- private:
-  bool is_main() const { return !dist_ || dist_->is_main(); }
-  int world() const { return dist_ ? dist_->world_size() : 1; }
-  int64_t global_batch() const { return config_.train.batch_size * world(); }
+void Trainer::build_model() {
+  model_ = models::make_model(config_.model);
+  const bool classifier = has_classifier(config_.loss.type);
+  loss_ = losses::FaceNetLoss(config_.loss, classifier ? dataset_.num_classes() : 0, config_.model.embedding_size);
+  model_->to(ctx_->device);
+  loss_->to(ctx_->device);
+  model_->use_channels_last(config_.runtime.channels_last);
+  auto params = model_->parameters();
+  for (auto& p : loss_->parameters()) params.push_back(p);
+  optimizer_ = make_optimizer(config_.train, params);
+  trainable_ = params;
+  spdlog::info("[model] {} with {}-d embeddings: {} parameters (+{} in the training head)",
+               to_string(config_.model.backbone), config_.model.embedding_size, models::count_parameters(*model_),
+               models::count_parameters(*loss_));
+}
 
-  /// Rank 0 alone owns the run folder; the others learn its name.
-  void setup_run_dir() {
-    if (!options_.resume_checkpoint.empty()) {
-      // RUN/checkpoints/last.pt -> RUN
-      run_dir_ = fs::absolute(options_.resume_checkpoint).parent_path().parent_path();
-    } else if (!config_.train.output_dir.empty()) {
-      run_dir_ = config_.train.output_dir;
-    } else {
-      run_dir_ = fs::path("runs") / (config_.train.name + "-" + timestamp());
-    }
-    if (dist_) run_dir_ = dist_->share("run_dir", run_dir_.string());
-    result_.run_dir = run_dir_.string();
-    if (!is_main()) return;
-    fs::create_directories(run_dir_ / "checkpoints");
-    write_file_atomic((run_dir_ / "config.yaml").string(), to_yaml(config_));
-    add_log_file((run_dir_ / "train.log").string());
+void Trainer::build_evaluator() {
+  const auto& t = config_.train;
+  if (!is_main() || config_.eval.pairs.empty() || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0)) return;
+  evaluator_ = std::make_unique<eval::Evaluator>(
+      config_.eval, infer::network_embed_fn(model_, config_.data.preprocess, ctx_->data_workers));
+}
+
+void Trainer::resume(const Checkpoint& checkpoint) {
+  // Every rank reads the checkpoint (so it must be reachable at the same path everywhere).
+  checkpoint.load_into(*model_, loss_.ptr().get(), optimizer_.get(), /*restore_rng=*/true);
+  const int world = ctx_->world();
+  state_ = checkpoint.info().state;
+  spdlog::info("[train] resumed from {} at step {} (epoch {})", checkpoint.path(), state_.step, state_.epoch);
+  if (state_.world_size != world)
+    spdlog::info("[train] the checkpoint was written by {} process(es), this run has {} (global batch {})",
+                 state_.world_size, world, config_.train.batch_size * world);
+  loader_.reset();  // rebuilt from the restored sampler state on first use
+  if (ctx_->dist) ctx_->dist->broadcast(model_state());
+}
+
+data::BatchLoader& Trainer::loader() {
+  if (loader_) return *loader_;
+  // Every rank draws the same global batches and loads its own share of each.
+  const int world = ctx_->world();
+  auto sampler = data::BatchSampler::from_config(dataset_, config_.data, config_.train.batch_size * world,
+                                                 static_cast<uint64_t>(config_.runtime.seed),
+                                                 !has_triplet(config_.loss.type));
+  // With another number of processes the global batch may differ: the sampler's stream then
+  // continues in the new batch size (the step count and schedule position stay).
+  if (!state_.sampler.empty()) sampler.restore(state_.sampler, /*any_batch_size=*/state_.world_size != world);
+  state_.world_size = world;
+  auto data_config = config_.data;
+  data_config.workers = ctx_->data_workers;
+  loader_ = std::make_unique<data::BatchLoader>(dataset_, std::move(sampler), data_config,
+                                                static_cast<uint64_t>(config_.runtime.seed), state_.step,
+                                                /*augment=*/true, data::Shard{ctx_->launch.rank, world});
+  return *loader_;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One step.
+
+data::Batch Trainer::next_batch() {
+  const auto wait_start = Clock::now();
+  auto batch = loader().next();
+  pending_wait_s_ += std::chrono::duration<double>(Clock::now() - wait_start).count();
+  return batch;
+}
+
+StepStats Trainer::train_step(const data::Batch& batch) {
+  const auto& t = config_.train;
+  const int world = ctx_->world();
+  StepStats s;
+  s.epoch = double(state_.step) / double(steps_per_epoch_);
+  const double total_epochs = double(total_steps_) / double(steps_per_epoch_);
+  const double schedule_pos =
+      t.schedule_by_time ? std::max(s.epoch, elapsed_minutes_ / t.max_minutes * total_epochs) : s.epoch;
+  s.lr = learning_rate(t, schedule_pos, total_epochs);
+  for (auto& group : optimizer_->param_groups()) group.options().set_lr(s.lr);
+
+  auto images = batch.images.to(ctx_->device);
+  auto labels = batch.labels.to(ctx_->device);
+  auto out = model_->forward_train(images);
+  auto loss = compute_loss(out, labels);
+  const double local_total = loss.total.item<double>();
+  // Reported values are means over the ranks; one all-reduce also tells every rank whether
+  // any of them met a non-finite loss, before anyone waits in backward.
+  std::vector<double> stats{std::isfinite(local_total) ? 0.0 : 1.0, local_total, loss.ce.item<double>(),
+                            loss.triplet.item<double>(), loss.accuracy.item<double>(),
+                            loss.active_fraction.item<double>()};
+  if (ctx_->dist) {
+    stats = ctx_->dist->sum(stats);
+    for (std::size_t i = 1; i < stats.size(); ++i) stats[i] /= world;
   }
+  if (stats[0] > 0) throw_non_finite(local_total);
 
-  void build_data() {
-    auto dataset = data::load_dataset(config_.data);
-    if (config_.data.val_split > 0) {
-      auto split = data::split_dataset(dataset, config_.data.val_split, config_.data.val_split_by,
-                                       static_cast<uint64_t>(config_.runtime.seed));
-      spdlog::info("[data] validation split: {} train / {} held-out images", split.train.size(), split.val.size());
-      dataset = std::move(split.train);
-      val_ = std::move(split.val);
-    }
-    dataset_ = std::move(dataset);
+  objective(loss).backward();
+  if (ctx_->dist) ctx_->dist->average_gradients(trainable_);
+  if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimizer_->param_groups()[0].params(), t.grad_clip);
+  optimizer_->step();
+  release_gradients(*optimizer_);
+  // As DDP's broadcast_buffers: BatchNorm statistics follow rank 0's (frozen ones never move).
+  if (ctx_->dist && !t.freeze_bn) ctx_->dist->broadcast(model_buffers());
+  ++state_.step;
+
+  s.step = state_.step;
+  s.loss = stats[1], s.ce = stats[2], s.triplet = stats[3], s.accuracy = stats[4], s.active_triplets = stats[5];
+  s.images = images.size(0) * world;
+  s.data_wait_s = pending_wait_s_;
+  pending_wait_s_ = 0;
+  listeners_.each([&](TrainingListener& l) { l.on_step(*this, s); });
+  log_window(s);
+  return s;
+}
+
+/// Closes a logging window every train.log_every_steps steps (and at the last step).
+void Trainer::log_window(const StepStats& s) {
+  window_.add(s.images);
+  window_wait_s_ += s.data_wait_s;
+  if (first_step_ < 0) first_step_ = s.step - 1;  // steps driven without fit()
+  if (s.step % config_.train.log_every_steps != 0 && s.step != total_steps_) return;
+  LogWindow w;
+  w.last = s;
+  w.epoch = s.step / steps_per_epoch_ + (s.step % steps_per_epoch_ ? 1 : 0);
+  w.epochs = config_.train.epochs;
+  w.total_steps = total_steps_;
+  w.images_per_s = window_.rate();
+  w.data_wait_fraction = window_wait_s_ / std::max(window_.elapsed_s(), 1e-9);
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  w.eta_s = elapsed / double(std::max<int64_t>(1, s.step - first_step_)) * double(total_steps_ - s.step);
+  if (config_.train.max_minutes > 0) w.eta_s = std::min(w.eta_s, config_.train.max_minutes * 60.0 - elapsed);
+  listeners_.each([&](TrainingListener& l) { l.on_log(*this, w); });
+  window_.reset();
+  window_wait_s_ = 0;
+}
+
+/// The loss of this rank's share. With train.gather_embeddings the triplet term is computed
+/// on the global batch (this rank's rows keep their graph) and the cross-entropy stays local.
+losses::LossOutput Trainer::compute_loss(const models::FaceNetOutput& out, const torch::Tensor& labels) {
+  const auto& dist = ctx_->dist;
+  if (!dist || !config_.train.gather_embeddings) return loss_->compute(out.prelogits, out.embeddings, labels);
+  const auto layout = losses::batch_layout_for(config_.loss);
+  auto embeddings = dist->all_gather(out.embeddings);
+  auto all_labels = dist->all_gather(labels);
+  if (layout == losses::BatchLayout::Thirds) {
+    // Rank blocks [a0 p0 n0 | a1 p1 n1 ...] back to the global [a0 a1 .. | p0 p1 .. | n0 n1 ..].
+    const int64_t b = labels.size(0), third = b / 3;
+    std::vector<int64_t> order;
+    for (int64_t part = 0; part < 3; ++part)
+      for (int64_t r = 0; r < ctx_->world(); ++r)
+        for (int64_t i = 0; i < third; ++i) order.push_back(r * b + part * third + i);
+    const auto index = torch::tensor(order, torch::dtype(torch::kInt64).device(embeddings.device()));
+    embeddings = embeddings.index_select(0, index);
+    all_labels = all_labels.index_select(0, index);
+  }
+  return loss_->compute(out.prelogits, labels, embeddings, all_labels, layout);
+}
+
+/// What this rank back-propagates. Averaging gradients over W ranks divides each rank's
+/// contribution by W; a gathered triplet term is the whole batch's on every rank but only
+/// reaches this rank's rows, so it is scaled by W to give the single-process gradient.
+torch::Tensor Trainer::objective(const losses::LossOutput& loss) const {
+  if (!ctx_->dist || !config_.train.gather_embeddings) return loss.total;
+  return loss.total + double(ctx_->world() - 1) * config_.loss.triplet_weight * loss.triplet;
+}
+
+void Trainer::throw_non_finite(double local_total) {
+  const auto last = checkpoint_path("last.pt");
+  const std::string value = std::isfinite(local_total) ? "on another process" : "(" + std::to_string(local_total) + ")";
+  throw Error("non-finite loss " + value + " at step " + std::to_string(state_.step + 1) + ", epoch " +
+              std::to_string(state_.epoch + 1) + "; stopped without saving. The last good checkpoint " +
+              (fs::exists(last) ? "is " + last : std::string("does not exist yet")) +
+              " (try a lower train.lr or train.grad_clip)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation, checkpoints, stopping.
+
+double Trainer::minutes_since_start() const {
+  return std::chrono::duration<double>(Clock::now() - start_).count() / 60.0;
+}
+
+std::string Trainer::checkpoint_path(const std::string& name) const {
+  return (ctx_->run_dir / "checkpoints" / name).string();
+}
+
+std::string Trainer::save(const std::string& name) {
+  const auto path = checkpoint_path(name);
+  if (!is_main()) return path;
+  state_.sampler = loader().sampler_state();
+  save_checkpoint(path, CheckpointParts{config_, state_, loss_->num_classes(), *model_, loss_.ptr().get(),
+                                        optimizer_.get()});
+  if (name == "best.pt") result_.best_checkpoint = path;
+  listeners_.each([&](TrainingListener& l) { l.on_checkpoint(*this, path); });
+  return path;
+}
+
+std::optional<Evaluation> Trainer::evaluate(const std::string& name) { return evaluate_into(name, false); }
+
+std::optional<Evaluation> Trainer::evaluate_into(const std::string& name, bool track_best) {
+  if (!evaluator_) return std::nullopt;
+  Evaluation e;
+  e.name = name;
+  e.step = state_.step;
+  e.epoch = double(state_.step) / double(steps_per_epoch_);
+  e.out_dir = (ctx_->run_dir / "eval" / name).string();
+  e.report = evaluator_->run(e.out_dir);
+  e.minutes = minutes_since_start();
+  const auto& m = e.report.metrics;
+  state_.threshold_at_far = m.threshold_at_far;
+  state_.last_accuracy = result_.final_accuracy = m.accuracy_mean;
+  if (track_best && m.accuracy_mean > state_.best_accuracy) {
+    state_.best_accuracy = m.accuracy_mean;
+    e.improved = true;
+  }
+  last_eval_minutes_ = e.minutes;
+  listeners_.each([&](TrainingListener& l) { l.on_evaluation(*this, e); });
+  set_train_mode(*model_, config_.train.freeze_bn);
+  return e;
+}
+
+bool Trainer::epoch_finished() const { return state_.step % steps_per_epoch_ == 0 || state_.step == total_steps_; }
+
+bool Trainer::evaluation_due() const {
+  return evaluator_ && config_.train.eval_every_minutes > 0 &&
+         minutes_since_start() - last_eval_minutes_ >= config_.train.eval_every_minutes;
+}
+
+/// Rank 0 validates, evaluates and writes checkpoints while the other ranks wait for it.
+void Trainer::end_of_epoch(int64_t epoch) {
+  state_.epoch = epoch;
+  if (is_main()) {
     const auto& t = config_.train;
-    // An epoch is one pass over the data in global batches, however many processes share them.
-    steps_per_epoch_ =
-        t.steps_per_epoch > 0 ? t.steps_per_epoch : std::max<int64_t>(1, dataset_.size() / global_batch());
-    total_steps_ = t.epochs * steps_per_epoch_;
-    if (t.max_steps > 0) total_steps_ = std::min(total_steps_, t.max_steps);
-    spdlog::info("[train] {} steps per epoch, {} steps in all", steps_per_epoch_, total_steps_);
-  }
-
-  void build_model() {
-    model_ = models::make_model(config_.model);
-    const bool classifier = has_classifier(config_.loss.type);
-    loss_ = losses::FaceNetLoss(config_.loss, classifier ? dataset_.num_classes() : 0, config_.model.embedding_size);
-    model_->to(device_);
-    loss_->to(device_);
-    model_->use_channels_last(config_.runtime.channels_last);
-    auto params = model_->parameters();
-    for (auto& p : loss_->parameters()) params.push_back(p);
-    optimizer_ = make_optimizer(config_.train, params);
-    trainable_ = params;
-    spdlog::info("[model] {} with {}-d embeddings: {} parameters (+{} in the training head)",
-                 to_string(config_.model.backbone), config_.model.embedding_size,
-                 models::count_parameters(*model_), models::count_parameters(*loss_));
-  }
-
-  void restore_if_resuming() {
-    // Every rank draws the same global batches and loads its own share of each.
-    auto sampler = data::BatchSampler::from_config(dataset_, config_.data, global_batch(),
-                                                   static_cast<uint64_t>(config_.runtime.seed),
-                                                   !has_triplet(config_.loss.type));
-    int64_t first_index = 0;
-    metrics_ = std::make_unique<MetricsLog>(run_dir_.string());
-    if (!options_.resume_checkpoint.empty()) {
-      // Every rank reads the checkpoint (so it must be reachable at the same path everywhere).
-      const auto info = read_checkpoint_info(options_.resume_checkpoint);
-      load_checkpoint(options_.resume_checkpoint, *model_, loss_.ptr().get(), optimizer_.get(), /*restore_rng=*/true);
-      state_ = info.state;
-      // With another number of processes the global batch may differ: the sampler's stream
-      // then continues in the new batch size (the step count and schedule position stay).
-      sampler.restore(state_.sampler, /*any_batch_size=*/state_.world_size != world());
-      first_index = state_.step;
-      if (is_main()) metrics_->resume(state_.step + 1);
-      spdlog::info("[train] resumed from {} at step {} (epoch {})", options_.resume_checkpoint, state_.step,
-                   state_.epoch);
-      if (state_.world_size != world())
-        spdlog::info("[train] the checkpoint was written by {} process(es), this run has {} (global batch {})",
-                     state_.world_size, world(), global_batch());
-    }
-    state_.world_size = world();
-    loader_ = std::make_unique<data::BatchLoader>(dataset_, std::move(sampler), data_config_,
-                                                  static_cast<uint64_t>(config_.runtime.seed), first_index,
-                                                  /*augment=*/true, data::Shard{launch_.rank, world()});
-    if (dist_) dist_->broadcast(model_state());  // all ranks start from rank 0's weights
-  }
-
-  /// Parameters and buffers of the network and the loss head, in a fixed order.
-  std::vector<torch::Tensor> model_state() const {
-    std::vector<torch::Tensor> out;
-    for (const torch::nn::Module* m : {static_cast<const torch::nn::Module*>(model_.get()),
-                                      static_cast<const torch::nn::Module*>(loss_.get())}) {
-      for (const auto& p : m->parameters()) out.push_back(p);
-      for (const auto& b : m->buffers()) out.push_back(b);
-    }
-    return out;
-  }
-
-  void build_evaluator() {
-    const auto& t = config_.train;
-    if (!is_main() || config_.eval.pairs.empty() || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0)) return;
-    evaluator_ = std::make_unique<eval::Evaluator>(
-        config_.eval, eval::network_embed_fn(model_, config_.data.preprocess, static_cast<int>(config_.data.workers)));
-  }
-
-  std::string checkpoint_path(const std::string& name) const { return (run_dir_ / "checkpoints" / name).string(); }
-
-  void save(const std::string& name) {
-    if (!is_main()) return;
-    state_.sampler = loader_->sampler_state();
-    save_checkpoint(checkpoint_path(name), CheckpointParts{config_, state_, loss_->num_classes(), *model_,
-                                                           loss_.ptr().get(), optimizer_.get()});
-  }
-
-  double minutes_since_start() const { return std::chrono::duration<double>(Clock::now() - start_).count() / 60.0; }
-
-  /// Evaluates on eval.pairs into eval/<name>/ and appends to eval/history.{csv,png}.
-  double evaluate(int64_t epoch, const std::string& name) {
-    const auto out = run_dir_ / "eval" / name;
-    auto report = evaluator_->run(out.string());
-    const auto& m = report.metrics;
-    const double minutes = minutes_since_start();
-    spdlog::info("[eval] {} ({:.1f} min): accuracy {:.4f} ± {:.4f}, VAL {:.4f} @ FAR {:.0e}, AUC {:.4f}, EER {:.4f}",
-                 name, minutes, m.accuracy_mean, m.accuracy_std, m.val_mean, m.far_target, m.auc, m.eer);
-    write_file_atomic((run_dir_ / "eval" / "last_report.json").string(), eval::to_json(report));
-    history_.push_back({minutes, state_.step, double(state_.step) / double(steps_per_epoch_), m.accuracy_mean,
-                        m.accuracy_std, m.auc});
-    write_file_atomic((run_dir_ / "eval" / "history.csv").string(), eval::history_csv(history_));
-    eval::write_history_png((run_dir_ / "eval" / "history.png").string(), history_,
-                            fmt::format("{}: held-out verification on {}", config_.train.name,
-                                        fs::path(config_.eval.pairs).filename().string()));
-    last_eval_minutes_ = minutes;
-    metrics_->add({{"step", double(state_.step)},
-                   {"epoch", double(epoch)},
-                   {"minutes", minutes},
-                   {"eval_accuracy", m.accuracy_mean},
-                   {"eval_accuracy_std", m.accuracy_std},
-                   {"eval_val", m.val_mean},
-                   {"eval_auc", m.auc},
-                   {"eval_eer", m.eer}});
-    state_.threshold_at_far = m.threshold_at_far;
-    return m.accuracy_mean;
-  }
-
-  double validation_accuracy() {
-    if (val_.size() == 0 || !loss_->classifier) return -1;
-    torch::NoGradGuard no_grad;
-    model_->eval();
-    int64_t correct = 0;
-    const int64_t chunk = config_.eval.batch_size;
-    for (int64_t begin = 0; begin < val_.size(); begin += chunk) {
-      std::vector<std::string> paths;
-      std::vector<int64_t> labels;
-      for (int64_t i = begin; i < std::min(val_.size(), begin + chunk); ++i) {
-        paths.push_back(val_.samples[i].path);
-        // Validation by image keeps identities (and so labels) of the training set.
-        labels.push_back(val_.samples[i].label);
-      }
-      auto x = data::load_images(paths, config_.data.preprocess, false, static_cast<int>(config_.data.workers));
-      auto out = model_->forward_train(x.to(device_));
-      auto pred = loss_->classifier->scores(out.prelogits).argmax(1).cpu();
-      correct += pred.eq(torch::tensor(labels)).sum().item<int64_t>();
-    }
-    set_train_mode(*model_, config_.train.freeze_bn);
-    return double(correct) / double(val_.size());
-  }
-
-  void record(MetricRow row) {
-    if (is_main()) metrics_->add(std::move(row));
-  }
-  void flush_metrics() {
-    if (is_main()) metrics_->flush();
-  }
-
-  /// Rank 0 evaluates and writes checkpoints while the other ranks wait for it.
-  void end_of_epoch(int64_t epoch) {
-    state_.epoch = epoch;
-    if (is_main()) main_end_of_epoch(epoch);
-    if (dist_) dist_->barrier("end of epoch " + std::to_string(epoch));
-    set_train_mode(*model_, config_.train.freeze_bn);  // evaluation switched it to inference mode
-  }
-
-  void main_end_of_epoch(int64_t epoch) {
-    const auto& t = config_.train;
-    const bool last = state_.step >= total_steps_;
     if (config_.data.val_split > 0 && config_.data.val_split_by == SplitBy::Image) {
       const double acc = validation_accuracy();
       if (acc >= 0) {
         spdlog::info("[train] epoch {}: held-out image classification accuracy {:.4f}", epoch, acc);
-        record({{"step", double(state_.step)}, {"epoch", double(epoch)}, {"val_accuracy", acc}});
+        listeners_.each([&](TrainingListener& l) { l.on_validation(*this, epoch, acc); });
       }
     }
-    bool best = false;
-    if (evaluator_ && ((t.eval_every_epochs > 0 && epoch % t.eval_every_epochs == 0) || last)) {
-      state_.last_accuracy = evaluate(epoch, "epoch-" + std::to_string(epoch));
-      result_.final_accuracy = state_.last_accuracy;
-      if (state_.last_accuracy > state_.best_accuracy) {
-        state_.best_accuracy = state_.last_accuracy;
-        best = true;
-      }
-    }
+    bool improved = false;
+    if ((t.eval_every_epochs > 0 && epoch % t.eval_every_epochs == 0) || state_.step >= total_steps_)
+      if (const auto e = evaluate_into("epoch-" + std::to_string(epoch), true)) improved = e->improved;
+    listeners_.each([&](TrainingListener& l) { l.on_epoch_end(*this, epoch, improved); });
+  }
+  if (ctx_->dist) ctx_->dist->barrier("end of epoch " + std::to_string(epoch));
+  set_train_mode(*model_, config_.train.freeze_bn);  // evaluation switched it to inference mode
+}
+
+/// Top-1 of the classifier on the held-out images (data.val_split by image keeps the labels).
+double Trainer::validation_accuracy() {
+  if (val_.size() == 0 || !loss_->classifier) return -1;
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  std::vector<std::string> paths;
+  std::vector<int64_t> labels;
+  for (const auto& s : val_.samples) paths.push_back(s.path), labels.push_back(s.label);
+  const auto predicted = infer::map_batches(paths, config_.eval.batch_size, "validation", [&](const auto& chunk) {
+    auto x = data::load_images(chunk, config_.data.preprocess, false, ctx_->data_workers);
+    auto out = model_->forward_train(x.to(ctx_->device));
+    return loss_->classifier->scores(out.prelogits).argmax(1).cpu();
+  });
+  set_train_mode(*model_, config_.train.freeze_bn);
+  const auto correct = predicted.eq(torch::tensor(labels)).sum().item<int64_t>();
+  return double(correct) / double(val_.size());
+}
+
+Trainer::StopDecision Trainer::agree_to_stop() {
+  StopDecision d;
+  if (fit_options_.stop_signal) d.signal = fit_options_.stop_signal->load();
+  double minutes = minutes_since_start();
+  d.out_of_time = config_.train.max_minutes > 0 && minutes >= config_.train.max_minutes;
+  if (ctx_->dist) {
+    const auto agreed = ctx_->dist->max({double(d.signal), d.out_of_time ? 1.0 : 0.0, minutes});
+    d = {static_cast<int>(agreed[0]), false, agreed[1] > 0};
+    minutes = agreed[2];  // the slowest rank's, so every rank follows the same schedule
+  }
+  elapsed_minutes_ = minutes;
+  d.step_limit = fit_options_.stop_after_steps > 0 && state_.step >= fit_options_.stop_after_steps;
+  return d;
+}
+
+void Trainer::stop_early(const StopDecision& stop) {
+  if (stop.signal != 0) {
+    result_.stop_signal = stop.signal;
+    spdlog::warn("[train] signal {} received: saving at step {} and stopping", stop.signal, state_.step);
     save("last.pt");
-    if (best) {
-      save("best.pt");
-      result_.best_checkpoint = checkpoint_path("best.pt");
-    }
-    if (t.save_every_epochs > 0 && epoch % t.save_every_epochs == 0) {
-      char name[32];
-      std::snprintf(name, sizeof(name), "epoch-%04ld.pt", static_cast<long>(epoch));
-      save(name);
-      prune_periodic(run_dir_ / "checkpoints", t.keep_last);
-    }
-    metrics_->flush();
+  } else if (stop.step_limit) {
+    spdlog::info("[train] stopping after step {} as asked; resume with --resume {}", state_.step,
+                 ctx_->run_dir.string());
+    save("last.pt");
+  } else {  // out of time: the run ends here as if its schedule had
+    spdlog::info("[train] wall-clock budget of {} min reached at step {}", config_.train.max_minutes, state_.step);
+    total_steps_ = state_.step;
+    end_of_epoch(state_.epoch + 1);
   }
+}
 
-  /// Stop decisions every rank must take together, or the others would wait in the next
-  /// collective until the timeout: a signal or the time budget on any rank stops all.
-  struct StopDecision {
-    int signal = 0;
-    bool out_of_time = false;
-    double minutes = 0;  ///< elapsed, the same on every rank (the slowest's), for schedule_by_time
-  };
-  StopDecision agree_to_stop(Clock::time_point start) {
-    StopDecision d;
-    if (options_.stop_signal) d.signal = options_.stop_signal->load();
-    const double minutes = std::chrono::duration<double>(Clock::now() - start).count() / 60.0;
-    d.out_of_time = config_.train.max_minutes > 0 && minutes >= config_.train.max_minutes;
-    d.minutes = minutes;
-    if (!dist_) return d;
-    const auto agreed = dist_->max({double(d.signal), d.out_of_time ? 1.0 : 0.0, minutes});
-    return {static_cast<int>(agreed[0]), agreed[1] > 0, agreed[2]};
+void Trainer::finish() {
+  result_.steps = state_.step;
+  result_.last_checkpoint = checkpoint_path("last.pt");
+  if (loader_ && loader_->corrupt_files() > 0)
+    spdlog::warn("[data] {} unreadable image(s) were skipped ({} substitutions)", loader_->corrupt_files(),
+                 loader_->substitutions());
+  listeners_.each([&](TrainingListener& l) { l.on_train_end(*this, result_); });
+  if (ctx_->dist) check_ranks_agree();
+}
+
+/// Parameters and buffers of the network and the loss head, in a fixed order.
+std::vector<torch::Tensor> Trainer::model_state() const {
+  std::vector<torch::Tensor> out;
+  for (const torch::nn::Module* m : {static_cast<const torch::nn::Module*>(model_.get()),
+                                    static_cast<const torch::nn::Module*>(loss_.get())}) {
+    for (const auto& p : m->parameters()) out.push_back(p);
+    for (const auto& b : m->buffers()) out.push_back(b);
   }
+  return out;
+}
 
-  /// The loss of this rank's share. With train.gather_embeddings the triplet term is computed
-  /// on the global batch (this rank's rows keep their graph) and the cross-entropy stays local.
-  losses::LossOutput compute_loss(const models::FaceNetOutput& out, const torch::Tensor& labels) {
-    if (!dist_ || !config_.train.gather_embeddings) return loss_->compute(out.prelogits, out.embeddings, labels);
-    const auto layout = losses::batch_layout_for(config_.loss);
-    auto embeddings = dist_->all_gather(out.embeddings);
-    auto all_labels = dist_->all_gather(labels);
-    if (layout == losses::BatchLayout::Thirds) {
-      // Rank blocks [a0 p0 n0 | a1 p1 n1 ...] back to the global [a0 a1 .. | p0 p1 .. | n0 n1 ..].
-      const int64_t b = labels.size(0), third = b / 3;
-      std::vector<int64_t> order;
-      for (int64_t part = 0; part < 3; ++part)
-        for (int64_t r = 0; r < world(); ++r)
-          for (int64_t i = 0; i < third; ++i) order.push_back(r * b + part * third + i);
-      const auto index = torch::tensor(order, torch::dtype(torch::kInt64).device(embeddings.device()));
-      embeddings = embeddings.index_select(0, index);
-      all_labels = all_labels.index_select(0, index);
-    }
-    return loss_->compute(out.prelogits, labels, embeddings, all_labels, layout);
-  }
+std::vector<torch::Tensor> Trainer::model_buffers() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& b : model_->buffers()) out.push_back(b);
+  return out;
+}
 
-  /// What this rank back-propagates. Averaging gradients over W ranks divides each rank's
-  /// contribution by W; a gathered triplet term is the whole batch's on every rank but only
-  /// reaches this rank's rows, so it is scaled by W to give the single-process gradient.
-  torch::Tensor objective(const losses::LossOutput& loss) const {
-    if (!dist_ || !config_.train.gather_embeddings) return loss.total;
-    return loss.total + double(world() - 1) * config_.loss.triplet_weight * loss.triplet;
-  }
+/// Fails loudly if ranks no longer hold identical weights (they must, step after step).
+void Trainer::check_ranks_agree() {
+  const auto hash = hash_tensors(model_state());
+  if (!ctx_->dist->same_everywhere(hash))
+    throw Error("distributed training diverged: ranks hold different parameters at step " +
+                std::to_string(state_.step) + " (rank " + std::to_string(ctx_->dist->rank()) + " hash " +
+                fmt::format("{:016x}", hash) + ")");
+  spdlog::info("[dist] parameters and buffers identical on all {} processes (hash {:016x})", ctx_->world(), hash);
+}
 
-  [[noreturn]] void throw_non_finite(double local_total) {
-    const auto last = checkpoint_path("last.pt");
-    const std::string value =
-        std::isfinite(local_total) ? "on another process" : "(" + std::to_string(local_total) + ")";
-    throw Error("non-finite loss " + value + " at step " + std::to_string(state_.step + 1) + ", epoch " +
-                std::to_string(state_.epoch + 1) + "; stopped without saving. The last good checkpoint " +
-                (fs::exists(last) ? "is " + last : std::string("does not exist yet")) +
-                " (try a lower train.lr or train.grad_clip)");
-  }
-
-  /// Fails loudly if ranks no longer hold identical weights (they must, step after step).
-  void check_ranks_agree() {
-    const auto hash = hash_tensors(model_state());
-    if (!dist_->same_everywhere(hash))
-      throw Error("distributed training diverged: ranks hold different parameters at step " +
-                  std::to_string(state_.step) + " (rank " + std::to_string(dist_->rank()) + " hash " +
-                  fmt::format("{:016x}", hash) + ")");
-    spdlog::info("[dist] parameters and buffers identical on all {} processes (hash {:016x})", world(), hash);
-  }
-
-  void loop() {
-    const auto& t = config_.train;
-    set_train_mode(*model_, t.freeze_bn);
-    loss_->train();
-    const auto start = Clock::now();
-    start_ = start;
-    auto window_start = start;
-    double window_wait = 0;
-    int64_t window_images = 0;
-    const int64_t first_step = state_.step;
-    spdlog::info("[train] starting at step {} of {}", state_.step, total_steps_);
-    // A time series of held-out accuracy starts from the untrained network.
-    if (evaluator_ && t.eval_every_minutes > 0 && state_.step == 0) evaluate(0, "step-0");
-
-    while (state_.step < total_steps_) {
-      const auto stop = agree_to_stop(start);
-      if (stop.signal != 0) {
-        result_.stop_signal = stop.signal;
-        spdlog::warn("[train] signal {} received: saving at step {} and stopping", result_.stop_signal, state_.step);
-        save("last.pt");
-        flush_metrics();
-        break;
-      }
-      if (options_.stop_after_steps > 0 && state_.step >= options_.stop_after_steps) {
-        spdlog::info("[train] stopping after step {} as asked; resume with --resume {}", state_.step,
-                     run_dir_.string());
-        save("last.pt");
-        flush_metrics();
-        break;
-      }
-      if (stop.out_of_time) {
-        spdlog::info("[train] wall-clock budget of {} min reached at step {}", t.max_minutes, state_.step);
-        total_steps_ = state_.step;
-        end_of_epoch(state_.epoch + 1);
-        break;
-      }
-
-      const auto wait_start = Clock::now();
-      auto batch = loader_->next();
-      window_wait += std::chrono::duration<double>(Clock::now() - wait_start).count();
-
-      const double epoch_pos = double(state_.step) / double(steps_per_epoch_);
-      const double total_epochs = double(total_steps_) / double(steps_per_epoch_);
-      const double schedule_pos =
-          t.schedule_by_time ? std::max(epoch_pos, stop.minutes / t.max_minutes * total_epochs) : epoch_pos;
-      const double lr = learning_rate(t, schedule_pos, total_epochs);
-      for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
-
-      auto images = batch.images.to(device_);
-      auto labels = batch.labels.to(device_);
-      auto out = model_->forward_train(images);
-      auto loss = compute_loss(out, labels);
-      const double local_total = loss.total.item<double>();
-      // Reported values are means over the ranks; one all-reduce also tells every rank
-      // whether any of them met a non-finite loss, before anyone waits in backward.
-      std::vector<double> stats{std::isfinite(local_total) ? 0.0 : 1.0, local_total, loss.ce.item<double>(),
-                                loss.triplet.item<double>(), loss.accuracy.item<double>(),
-                                loss.active_fraction.item<double>()};
-      if (dist_) {
-        stats = dist_->sum(stats);
-        for (std::size_t i = 1; i < stats.size(); ++i) stats[i] /= world();
-      }
-      if (stats[0] > 0) throw_non_finite(local_total);
-      const double total = stats[1];
-
-      objective(loss).backward();
-      if (dist_) dist_->average_gradients(trainable_);
-      if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimizer_->param_groups()[0].params(), t.grad_clip);
-      optimizer_->step();
-      release_gradients(*optimizer_);
-      // As DDP's broadcast_buffers: BatchNorm statistics follow rank 0's (frozen ones never move).
-      if (dist_ && !t.freeze_bn) dist_->broadcast(model_buffers());
-      ++state_.step;
-      window_images += images.size(0) * world();
-
-      if (state_.step % t.log_every_steps == 0 || state_.step == total_steps_) {
-        const auto now = Clock::now();
-        const double window = std::chrono::duration<double>(now - window_start).count();
-        const double rate = window_images / std::max(window, 1e-9);
-        const double elapsed = std::chrono::duration<double>(now - start).count();
-        double eta = elapsed / double(state_.step - first_step) * double(total_steps_ - state_.step);
-        if (t.max_minutes > 0) eta = std::min(eta, t.max_minutes * 60.0 - elapsed);
-        const double ce = stats[2], triplet = stats[3], acc = stats[4], active = stats[5];
-        spdlog::info("epoch {}/{} step {}/{} loss {:.4f} (ce {:.4f}, triplet {:.4f}) acc {:.3f} active {:.2f} "
-                     "lr {:.2e} {:.0f} img/s data-wait {:.0f}% ETA {}",
-                     state_.step / steps_per_epoch_ + (state_.step % steps_per_epoch_ ? 1 : 0), t.epochs,
-                     state_.step, total_steps_, total, ce, triplet, acc, active, lr, rate,
-                     100.0 * window_wait / std::max(window, 1e-9), format_duration(eta));
-        record({{"step", double(state_.step)},
-                {"epoch", epoch_pos},
-                {"lr", lr},
-                {"loss", total},
-                {"ce", ce},
-                {"triplet", triplet},
-                {"accuracy", acc},
-                {"active_triplets", active},
-                {"images_per_s", rate},
-                {"data_wait_fraction", window_wait / std::max(window, 1e-9)}});
-        window_start = now;
-        window_wait = 0;
-        window_images = 0;
-      }
-      if (state_.step % steps_per_epoch_ == 0 || state_.step == total_steps_) {
-        end_of_epoch((state_.step + steps_per_epoch_ - 1) / steps_per_epoch_);
-      } else if (evaluator_ && t.eval_every_minutes > 0 &&
-                 minutes_since_start() - last_eval_minutes_ >= t.eval_every_minutes) {
-        const auto acc = evaluate(state_.step / steps_per_epoch_, "step-" + std::to_string(state_.step));
-        result_.final_accuracy = state_.last_accuracy = acc;
-      }
-    }
-    result_.steps = state_.step;
-    result_.last_checkpoint = checkpoint_path("last.pt");
-    if (loader_->corrupt_files() > 0)
-      spdlog::warn("[data] {} unreadable image(s) were skipped ({} substitutions)", loader_->corrupt_files(),
-                   loader_->substitutions());
-    flush_metrics();
-    if (dist_) check_ranks_agree();
-  }
-
-  std::vector<torch::Tensor> model_buffers() const {
-    std::vector<torch::Tensor> out;
-    for (const auto& b : model_->buffers()) out.push_back(b);
-    return out;
-  }
-
-  Config config_;
-  DataConfig data_config_;  ///< config_.data with this process's share of the cores
-  TrainOptions options_;
-  LaunchEnv launch_;
-  std::unique_ptr<Distributed> dist_;  ///< null in a single-process run
-  fs::path run_dir_;
-  torch::Device device_{torch::kCPU};
-  data::Dataset dataset_, val_;
-  int64_t steps_per_epoch_ = 1, total_steps_ = 0;
-  models::FaceNet model_{nullptr};
-  losses::FaceNetLoss loss_{nullptr};
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
-  std::vector<torch::Tensor> trainable_;  ///< network and loss-head parameters
-  std::unique_ptr<data::BatchLoader> loader_;
-  std::unique_ptr<eval::Evaluator> evaluator_;
-  std::unique_ptr<MetricsLog> metrics_;
-  TrainingState state_;
-  TrainResult result_;
-  Clock::time_point start_ = Clock::now();
-  double last_eval_minutes_ = 0;
-  std::vector<eval::HistoryPoint> history_;
-};
-
-}  // namespace
+// ---------------------------------------------------------------------------------------------
 
 TrainResult train(const Config& config, const TrainOptions& options) {
-  validate(config);
-  Trainer trainer(config, options);
-  return trainer.run();
+  if (options.resume_checkpoint.empty()) {
+    Trainer trainer(config);
+    return trainer.fit({options.stop_signal, options.stop_after_steps});
+  }
+  const auto checkpoint = Checkpoint::open(options.resume_checkpoint);
+  Trainer trainer(config, RunContext::create(config, checkpoint.run_dir()));
+  trainer.resume(checkpoint);
+  return trainer.fit({options.stop_signal, options.stop_after_steps});
 }
 
 }  // namespace facenet::train

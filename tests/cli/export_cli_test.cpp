@@ -11,7 +11,7 @@
 #include "facenet/core/fs.h"
 #include "facenet/data/synth.h"
 #include "facenet/models/facenet.h"
-#include "facenet/train/checkpoint.h"
+#include "facenet/checkpoint/checkpoint.h"
 #include "support/cli_runner.h"
 
 using facenet::test::run_cli;
@@ -43,10 +43,10 @@ const Setup& setup() {
     config.model.embedding_size = 16;
     config.data.preprocess.image_size = 64;
     auto model = facenet::models::make_model(config.model);
-    facenet::train::TrainingState state;
+    facenet::TrainingState state;
     state.threshold_at_far = 0.9;
     x.checkpoint = x.dir + "/model.ckpt";
-    facenet::train::save_checkpoint(x.checkpoint, {config, state, 0, *model});
+    facenet::save_checkpoint(x.checkpoint, {config, state, 0, *model});
     x.gallery = x.dir + "/gallery";
     for (int id = 0; id < 4; ++id) {
       const auto folder = x.gallery + "/person" + std::to_string(id);

@@ -13,7 +13,7 @@
 
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
-#include "facenet/eval/run_eval.h"
+#include "facenet/tasks/run_eval.h"
 #include "support/cli_runner.h"
 
 using namespace facenet;
@@ -159,7 +159,7 @@ TEST(Evaluator, WritesReportPngAndEmbeddingsThenReRunsFromThem) {
 
   auto sum = fx.config;
   sum.flip = FlipMode::Sum;
-  const auto table = run_eval_embeddings(sum, out + "/embeddings.pt", (fx.dir / "out2").string());
+  const auto table = tasks::run_eval_embeddings(sum, out + "/embeddings.pt", (fx.dir / "out2").string());
   EXPECT_NE(table.find("flip sum"), std::string::npos) << table;
   EXPECT_EQ(nlohmann::json::parse(read_file((fx.dir / "out2/report.json").string()))["embedding_dim"], 2);
 }

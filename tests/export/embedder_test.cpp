@@ -11,10 +11,10 @@
 #include "export_test_util.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
-#include "facenet/export/embed_tools.h"
-#include "facenet/export/embedder.h"
-#include "facenet/export/exporter.h"
-#include "facenet/export/network_loader.h"
+#include "facenet/tasks/embed_tools.h"
+#include "facenet/infer/embedder.h"
+#include "facenet/tasks/exporter.h"
+#include "facenet/infer/network_loader.h"
 
 using namespace facenet;
 using facenet::test::max_abs_diff;
@@ -37,9 +37,9 @@ const Exported& exported() {
     x.onnx = test::temp_path("emb.onnx");
     ExportConfig c;
     c.format = ExportFormat::TorchScript;
-    exporting::run_export(x.checkpoint, c, x.torchscript);
+    tasks::run_export(x.checkpoint, c, x.torchscript);
     c.format = ExportFormat::ONNX;
-    exporting::run_export(x.checkpoint, c, x.onnx);
+    tasks::run_export(x.checkpoint, c, x.onnx);
     return x;
   }();
   return e;
@@ -77,9 +77,9 @@ TEST(Embedder, EveryModelKindGivesTheCheckpointsEmbeddings) {
     ASSERT_EQ(e.size(), 24u);
     EXPECT_LT(max_abs_diff(torch::tensor(e), expected), 1e-4) << path;
   }
-  EXPECT_EQ(exporting::load_network(exported().torchscript).kind, exporting::ModelKind::TorchScript);
-  EXPECT_EQ(exporting::load_network(exported().onnx).kind, exporting::ModelKind::ONNX);
-  EXPECT_EQ(exporting::load_network(exported().checkpoint).kind, exporting::ModelKind::Checkpoint);
+  EXPECT_EQ(infer::load_network(exported().torchscript).kind, infer::ModelKind::TorchScript);
+  EXPECT_EQ(infer::load_network(exported().onnx).kind, infer::ModelKind::ONNX);
+  EXPECT_EQ(infer::load_network(exported().checkpoint).kind, infer::ModelKind::Checkpoint);
 }
 
 TEST(Embedder, BatchesAndComparesAtTheStoredThreshold) {
@@ -102,7 +102,7 @@ TEST(Embedder, EvalCanUseAnExport) {
   std::filesystem::create_directories(dir);
   const auto file = dir + "/a.png";  // lossless, so the decoded pixels equal the rendered ones
   cv::imwrite(file, test::synth_face(5, 0, 96));
-  const auto net = exporting::load_embedding_network(exported().onnx, 1);
+  const auto net = infer::load_embedding_network(exported().onnx, 1);
   EXPECT_EQ(net.preprocess.image_size, 96);
   const auto e = net.embed({file, file}, false);
   ASSERT_EQ(e.sizes(), (std::vector<int64_t>{2, 24}));
@@ -127,7 +127,7 @@ TEST(Embedder, BadFilesGiveClearErrors) {
 TEST(EmbedTools, WritesNpyVersion1) {
   const float values[6] = {1, 2, 3, 4, 5, 6.5f};
   const auto path = test::temp_path("x.npy");
-  exporting::write_npy(path, values, 2, 3);
+  tasks::write_npy(path, values, 2, 3);
   const auto bytes = read_file(path);
   ASSERT_EQ(bytes.size(), 128u + 24u);  // magic + header padded to a multiple of 64, then 6 floats
   EXPECT_EQ(bytes.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));

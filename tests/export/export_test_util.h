@@ -11,7 +11,7 @@
 #include "facenet/data/preprocess.h"
 #include "facenet/data/synth.h"
 #include "facenet/models/facenet.h"
-#include "facenet/train/checkpoint.h"
+#include "facenet/checkpoint/checkpoint.h"
 
 namespace facenet::test {
 
@@ -88,9 +88,9 @@ inline void write_checkpoint(const std::string& path, models::FaceNet& model, in
   Config config;
   config.model = model->options();
   config.data.preprocess.image_size = image_size;
-  train::TrainingState state;
+  facenet::TrainingState state;
   state.threshold_at_far = threshold;
-  train::save_checkpoint(path, {config, state, 0, *model});
+  facenet::save_checkpoint(path, {config, state, 0, *model});
 }
 
 inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {

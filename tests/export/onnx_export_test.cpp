@@ -19,8 +19,8 @@ using facenet::test::max_abs_diff;
 
 namespace {
 
-exporting::ExportMeta meta_for(models::FaceNet& model, int64_t size) {
-  exporting::ExportMeta meta;
+infer::ExportMeta meta_for(models::FaceNet& model, int64_t size) {
+  infer::ExportMeta meta;
   meta.backbone = model->backbone_kind();
   meta.embedding_size = model->embedding_size();
   meta.input_size = size;
@@ -107,7 +107,7 @@ TEST(OnnxExport, CarriesMetadataInsideAndInSidecar) {
   EXPECT_EQ(proto.graph().input(0).type().tensor_type().shape().dim(2).dim_value(), 96);
   EXPECT_EQ(proto.graph().output(0).type().tensor_type().shape().dim(1).dim_value(), 32);
   for (const auto& text : {proto.metadata_props(0).value(), read_file(path + ".json")}) {
-    const auto back = exporting::meta_from_json(text, path);
+    const auto back = infer::meta_from_json(text, path);
     EXPECT_EQ(back.backbone, Backbone::MobileNet);
     EXPECT_EQ(back.embedding_size, 32);
     EXPECT_EQ(back.input_size, 96);

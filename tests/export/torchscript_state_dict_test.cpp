@@ -9,7 +9,7 @@
 #include "export_test_util.h"
 #include "facenet/core/error.h"
 #include "facenet/export/export.h"
-#include "facenet/export/exporter.h"
+#include "facenet/tasks/exporter.h"
 #include "facenet/export/state_dict.h"
 
 using namespace facenet;
@@ -26,7 +26,7 @@ torch::Tensor embed(models::FaceNet& model, const torch::Tensor& x) {
 
 void expect_torchscript_equal(Backbone backbone, int64_t size) {
   auto model = test::random_model(backbone, 48, size);
-  exporting::ExportMeta meta;
+  infer::ExportMeta meta;
   meta.backbone = backbone;
   meta.embedding_size = 48;
   meta.input_size = size;
@@ -46,7 +46,7 @@ void expect_torchscript_equal(Backbone backbone, int64_t size) {
   // Metadata: attribute and extra file hold the same record.
   const auto attr = loaded.attr("facenet_meta").toStringRef();
   EXPECT_EQ(attr, extra["meta.json"]);
-  const auto back = exporting::meta_from_json(attr, path);
+  const auto back = infer::meta_from_json(attr, path);
   EXPECT_EQ(back.backbone, backbone);
   EXPECT_EQ(back.embedding_size, 48);
   EXPECT_DOUBLE_EQ(back.threshold, 0.93);
@@ -76,12 +76,12 @@ TEST(StateDictExport, FacenetPytorchLayoutRoundTripsThroughImport) {
   EXPECT_FALSE(keys.count("backbone.conv2d_1a.conv.weight"));
 
   const auto ckpt = test::temp_path("imported.ckpt");
-  exporting::run_import("facenet-pytorch", path, ckpt);
-  const auto info = train::read_checkpoint_info(ckpt);
+  tasks::run_import("facenet-pytorch", path, ckpt);
+  const auto info = facenet::read_checkpoint_info(ckpt);
   EXPECT_EQ(info.config.model.backbone, Backbone::InceptionResNetV1);
   EXPECT_EQ(info.config.model.embedding_size, 32);  // inferred from last_linear.weight
   auto imported = models::make_model(info.config.model);
-  train::load_checkpoint(ckpt, *imported);
+  facenet::load_checkpoint(ckpt, *imported);
   imported->eval();
   PreprocessConfig pre;
   pre.image_size = 112;
@@ -127,7 +127,7 @@ TEST(StateDictImport, ReadsTheDictPythonsTorchSaveWrote) {
 
 TEST(StateDictImport, MismatchedDictListsUnknownAndMissingKeys) {
   try {
-    exporting::run_import("facenet-pytorch", kFixture, test::temp_path("never.ckpt"));
+    tasks::run_import("facenet-pytorch", kFixture, test::temp_path("never.ckpt"));
     FAIL() << "expected an error";
   } catch (const Error& e) {
     // The fixture has no last_linear.weight, so it cannot be an InceptionResnetV1 dict.

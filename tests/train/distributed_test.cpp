@@ -27,7 +27,7 @@
 #include "facenet/data/dataset.h"
 #include "facenet/data/loader.h"
 #include "facenet/models/facenet.h"
-#include "facenet/train/checkpoint.h"
+#include "facenet/checkpoint/checkpoint.h"
 #include "facenet/train/launch_env.h"
 #include "facenet/train/trainer.h"
 #include "support/cli_runner.h"
@@ -76,9 +76,9 @@ Config make_config(std::vector<std::string> overrides, const std::vector<std::st
 }
 
 std::map<std::string, torch::Tensor> state_of(const std::string& checkpoint) {
-  const auto info = train::read_checkpoint_info(checkpoint);
+  const auto info = facenet::read_checkpoint_info(checkpoint);
   auto model = models::make_model(info.config.model);
-  train::load_checkpoint(checkpoint, *model);
+  facenet::load_checkpoint(checkpoint, *model);
   std::map<std::string, torch::Tensor> out;
   for (const auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
   for (const auto& b : model->named_buffers()) out[b.key()] = b.value().detach().clone();
@@ -229,8 +229,8 @@ void expect_resumed_ranks_match_one(const std::string& name, const std::vector<s
   EXPECT_NE(r.output.find("identical on all 2 processes"), std::string::npos) << r.output;
 
   train::TrainOptions resume;
-  resume.resume_checkpoint = train::resolve_resume((dir / "single").string());
-  auto config = train::read_checkpoint_info(resume.resume_checkpoint).config;
+  resume.resume_checkpoint = facenet::resolve_resume((dir / "single").string());
+  auto config = facenet::read_checkpoint_info(resume.resume_checkpoint).config;
   auto overrides = global;
   overrides.insert(overrides.end(), continue_with.begin(), continue_with.end());
   apply_overrides(config, overrides);

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "facenet/core/config_yaml.h"
-#include "facenet/eval/network_eval.h"
+#include "facenet/tasks/network_eval.h"
 #include "facenet/train/trainer.h"
 #include "support/synth_fixture.h"
 
@@ -25,7 +25,7 @@ TEST(Learning, ShortTrainingBeatsTheUntrainedNetworkOnHeldOutIdentities) {
                                      "train.steps_per_epoch=20", "train.lr=3e-3", "train.eval_every_epochs=45",
                                      "train.log_every_steps=100", "runtime.threads=2", "data.workers=2"});
 
-  const auto untrained = eval::run_network_eval(config, "", out + "/untrained");
+  const auto untrained = tasks::run_network_eval(config, "", out + "/untrained");
   const auto result = train::train(config);
   ASSERT_GE(result.final_accuracy, 0);
   std::cout << "untrained " << untrained.accuracy << ", trained " << result.final_accuracy << "\n";

@@ -10,7 +10,7 @@
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/models/facenet.h"
-#include "facenet/train/checkpoint.h"
+#include "facenet/checkpoint/checkpoint.h"
 #include "support/synth_fixture.h"
 
 using namespace facenet;
@@ -49,9 +49,9 @@ Config tiny_config(const std::string& out, const std::vector<std::string>& extra
 }
 
 std::vector<torch::Tensor> weights_of(const std::string& checkpoint) {
-  const auto info = train::read_checkpoint_info(checkpoint);
+  const auto info = facenet::read_checkpoint_info(checkpoint);
   auto model = models::make_model(info.config.model);
-  train::load_checkpoint(checkpoint, *model);
+  facenet::load_checkpoint(checkpoint, *model);
   std::vector<torch::Tensor> out;
   for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
   for (const auto& b : model->buffers()) out.push_back(b.detach().clone());
@@ -71,8 +71,8 @@ TEST(Trainer, ResumeIsBitExact) {
   auto r2 = train::train(tiny_config(split), half);
   EXPECT_EQ(r2.steps, 2);
   train::TrainOptions resume;
-  resume.resume_checkpoint = train::resolve_resume(split);
-  auto r3 = train::train(train::read_checkpoint_info(resume.resume_checkpoint).config, resume);
+  resume.resume_checkpoint = facenet::resolve_resume(split);
+  auto r3 = train::train(facenet::read_checkpoint_info(resume.resume_checkpoint).config, resume);
   EXPECT_EQ(r3.steps, 4);
 
   const auto a = weights_of(r1.last_checkpoint);
@@ -80,7 +80,7 @@ TEST(Trainer, ResumeIsBitExact) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "tensor " << i;
   // Training changed the weights at all (the comparison is not trivially true).
-  const auto init = models::make_model(train::read_checkpoint_info(r1.last_checkpoint).config.model);
+  const auto init = models::make_model(facenet::read_checkpoint_info(r1.last_checkpoint).config.model);
   EXPECT_FALSE(torch::equal(init->parameters().front(), a.front()));
   // The run folder has what the README promises.
   for (const char* f : {"config.yaml", "metrics.csv", "metrics.jsonl", "train.log", "checkpoints/last.pt"})
@@ -91,7 +91,7 @@ TEST(Trainer, NonFiniteLossStopsAndKeepsLastGoodCheckpoint) {
   const auto dir = temp_run("nan");
   auto good = train::train(tiny_config(dir, {"train.optimizer=sgd", "train.epochs=1"}));
   const auto before = read_file(good.last_checkpoint);
-  auto config = train::read_checkpoint_info(good.last_checkpoint).config;
+  auto config = facenet::read_checkpoint_info(good.last_checkpoint).config;
   apply_overrides(config, {"train.lr=.inf", "train.schedule=constant", "train.epochs=3"});
   train::TrainOptions resume;
   resume.resume_checkpoint = good.last_checkpoint;
@@ -136,12 +136,12 @@ TEST(Checkpoint, CorruptOrForeignFilesGiveClearErrors) {
   const auto path = dir + "/bad.pt";
   std::ofstream(path) << "not a checkpoint";
   try {
-    train::read_checkpoint_info(path);
+    facenet::read_checkpoint_info(path);
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
   }
-  EXPECT_THROW(train::read_checkpoint_info(dir + "/missing.pt"), Error);
+  EXPECT_THROW(facenet::read_checkpoint_info(dir + "/missing.pt"), Error);
 }
 
 TEST(Checkpoint, AtomicWriteKeepsTheOldFileOnFailure) {

@@ -4,20 +4,20 @@
 
 #include "commands/common.h"
 #include "facenet/core/error.h"
-#include "facenet/export/embed_tools.h"
+#include "facenet/tasks/embed_tools.h"
 
 namespace facenet::cli {
 
 void register_embed(CLI::App& app) {
   auto* cmd = app.add_subcommand("embed", "Embed images with an exported model or checkpoint into a .csv or .npy file");
-  auto o = std::make_shared<exporting::EmbedOptions>();
+  auto o = std::make_shared<tasks::EmbedOptions>();
   cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
   cmd->add_option("inputs", o->inputs, "Folders (recursive) and/or image files")->required();
   cmd->add_option("--out", o->out, "embeddings.csv or embeddings.npy (+ .npy.txt path list)")->required();
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
   cmd->callback([o] {
-    const auto n = exporting::run_embed(*o);
+    const auto n = tasks::run_embed(*o);
     std::cout << "embedded " << n << " images -> " << o->out << "\n";
   });
 }
@@ -32,7 +32,7 @@ void register_verify(CLI::App& app) {
   cmd->add_option("image_a", o->a, "First image")->required();
   cmd->add_option("image_b", o->b, "Second image")->required();
   cmd->callback([o] {
-    const auto r = exporting::run_verify(o->model, o->a, o->b);
+    const auto r = tasks::run_verify(o->model, o->a, o->b);
     std::cout << fmt::format("distance ({}): {:.4f}\nthreshold: {:.4f}\nresult: {}\n", r.distance_name, r.distance,
                              r.threshold, r.same ? "same" : "different");
     if (r.threshold <= 0) std::cout << "note: the model has no calibrated threshold (never evaluated)\n";
@@ -54,7 +54,7 @@ void register_identify(CLI::App& app) {
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
   cmd->callback([o] {
-    const auto r = exporting::run_identify(o->model, o->gallery, o->probe, o->k, o->batch_size, o->threads);
+    const auto r = tasks::run_identify(o->model, o->gallery, o->probe, o->k, o->batch_size, o->threads);
     std::cout << fmt::format("gallery: {} identities, {} images; threshold {:.4f}\n", r.identities, r.gallery_images,
                              r.threshold);
     for (size_t i = 0; i < r.ranking.size(); ++i) {

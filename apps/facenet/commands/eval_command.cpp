@@ -2,7 +2,7 @@
 
 #include "commands/common.h"
 #include "facenet/core/error.h"
-#include "facenet/eval/network_eval.h"
+#include "facenet/tasks/network_eval.h"
 
 namespace facenet::cli {
 
@@ -53,7 +53,7 @@ void register_eval(CLI::App& app) {
     const auto config = resolved.load();
     if (config.eval.pairs.empty()) throw ConfigError("eval needs --pairs (or eval.pairs in the config)");
     start_runtime(config);
-    const auto result = eval::run_network_eval(config, o->checkpoint, o->out);
+    const auto result = tasks::run_network_eval(config, o->checkpoint, o->out);
     std::cout << result.table;
     std::cout << "report: " << o->out << "/report.json\n";
   });

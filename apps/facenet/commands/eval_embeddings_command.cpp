@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "commands/common.h"
-#include "facenet/eval/run_eval.h"
+#include "facenet/tasks/run_eval.h"
 
 namespace facenet::cli {
 
@@ -22,7 +22,7 @@ void register_eval_embeddings(CLI::App& app) {
     auto config = opts->config.load();
     if (!opts->pairs.empty()) config.eval.pairs = opts->pairs;
     start_runtime(config);
-    std::cout << eval::run_eval_embeddings(config.eval, opts->embeddings, opts->out);
+    std::cout << tasks::run_eval_embeddings(config.eval, opts->embeddings, opts->out);
   });
 }
 

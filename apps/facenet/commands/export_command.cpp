@@ -2,7 +2,7 @@
 
 #include "commands/common.h"
 #include "facenet/core/error.h"
-#include "facenet/export/exporter.h"
+#include "facenet/tasks/exporter.h"
 
 namespace facenet::cli {
 
@@ -31,7 +31,7 @@ void register_export(CLI::App& app) {
     if (o->no_fold_bn) set("export.fold_bn", "false");
     const auto config = ConfigOptions{o->config.config_path, overrides}.load();
     start_runtime(config);
-    std::cout << exporting::run_export(o->checkpoint, config.export_, o->out) << "\n";
+    std::cout << tasks::run_export(o->checkpoint, config.export_, o->out) << "\n";
   });
 }
 
@@ -44,7 +44,7 @@ void register_import(CLI::App& app) {
   cmd->add_option("--layout", o->layout, "Key layout of FILE (facenet-pytorch)")->capture_default_str();
   cmd->add_option("file", o->file, "State dict saved by torch.save")->required();
   cmd->add_option("--out", o->out, "Checkpoint to write")->required();
-  cmd->callback([o] { std::cout << exporting::run_import(o->layout, o->file, o->out) << "\n"; });
+  cmd->callback([o] { std::cout << tasks::run_import(o->layout, o->file, o->out) << "\n"; });
 }
 
 }  // namespace facenet::cli

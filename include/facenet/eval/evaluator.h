@@ -3,7 +3,6 @@
 // (the network lives elsewhere), then runs the verification protocol and writes the report.
 #include <torch/types.h>
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,13 +10,10 @@
 #include "facenet/eval/embeddings_io.h"
 #include "facenet/eval/pairs.h"
 #include "facenet/eval/report.h"
+#include "facenet/infer/embed_fn.h"
 
 namespace facenet::eval {
 
-/// Embeds image files: (N, D) float embeddings for `image_paths` (N files, full paths), of the
-/// horizontally flipped images when `flipped`. Called under NoGradGuard, per batch of
-/// eval.batch_size. Example: [&](auto& paths, bool flip) { return model->forward(load(paths, flip)); }
-using EmbedFn = std::function<torch::Tensor(const std::vector<std::string>& image_paths, bool flipped)>;
 
 /// Runs the protocol for pairs against stored embeddings (every pair image must be in `set`):
 /// combine_flip per image, then evaluate_embeddings. Fills metrics and info's config,

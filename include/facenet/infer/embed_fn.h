@@ -1,0 +1,20 @@
+#pragma once
+// Shared vocabulary of the inference layer, free of project dependencies so that eval, export,
+// train and the tools can all name it without including each other.
+#include <torch/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace facenet {
+
+/// Embeds image files: (N, D) float embeddings for `image_paths` (N files, full paths), of the
+/// horizontally flipped images when `flipped`. Called under NoGradGuard, per batch of
+/// eval.batch_size. Example: [&](auto& paths, bool flip) { return model->forward(load(paths, flip)); }
+using EmbedFn = std::function<torch::Tensor(const std::vector<std::string>& image_paths, bool flipped)>;
+
+/// (N, 3, S, S) preprocessed float images on the CPU -> (N, D) unit-norm embeddings, no grad.
+using InferenceFn = std::function<torch::Tensor(const torch::Tensor&)>;
+
+}  // namespace facenet

@@ -1,0 +1,29 @@
+#pragma once
+// The fast inference path: the eval-mode embedding network compiled the way PyTorch's fastest
+// CPU deployment is (BatchNorm folded into the preceding conv/linear, a TorchScript graph
+// frozen and passed through optimize_for_inference, which pre-packs weights for oneDNN and
+// fuses conv+relu). Used by eval, embed/verify/identify, Embedder and `facenet bench`.
+#include <torch/types.h>
+
+#include <functional>
+
+#include "facenet/infer/embed_fn.h"
+#include "facenet/models/facenet.h"
+
+namespace torch::jit {
+struct Module;
+}
+
+namespace facenet::infer {
+
+/// Compiles a snapshot of `model`'s current weights (later training does not change it).
+InferenceFn compile_for_inference(models::FaceNetImpl& model);
+
+/// Freezes and optimises a loaded TorchScript embedding module (e.g. a facenet export).
+InferenceFn compile_for_inference(const torch::jit::Module& module);
+
+/// Multiply-accumulates per image of the embedding network at image_size x image_size
+/// (convolutions and the linear layer), for FLOP-rate figures: FLOPs = 2 x MACs.
+int64_t inference_macs(models::FaceNetImpl& model, int64_t image_size);
+
+}  // namespace facenet::infer

@@ -1,0 +1,35 @@
+#pragma once
+// The metadata record every export carries (inside the file and, for ONNX, in a
+// `<out>.json` sidecar): what the network expects and how to threshold it.
+// Torch-free.
+#include <cstdint>
+#include <string>
+
+#include "facenet/core/config.h"
+
+namespace facenet::infer {
+
+struct ExportMeta {
+  Backbone backbone = Backbone::MobileNet;
+  int64_t embedding_size = 128;
+  int64_t input_size = 160;         ///< the network's input side (= preprocess.image_size)
+  PreprocessConfig preprocess;      ///< how a BGR image becomes the input
+  double threshold = 0;             ///< state.threshold_at_far of the checkpoint (0 = never calibrated)
+  double far_target = 1e-3;         ///< the FAR the threshold was calibrated at
+  Distance distance = Distance::L2; ///< the metric the threshold applies to
+  std::string source;               ///< the checkpoint it was exported from
+};
+
+/// {"format":"facenet-cpp export v1","backbone":"mobilenet","embedding_size":128,"input_size":160,
+///  "preprocess":{...},"threshold":1.1,"far_target":0.001,"distance":"l2","source":"..."}
+std::string meta_to_json(const ExportMeta& meta);
+/// Parses meta_to_json's text; throws facenet::Error naming `origin` when it is not one.
+ExportMeta meta_from_json(const std::string& text, const std::string& origin);
+
+/// The metadata of a checkpoint (reads its config and state, no tensors).
+ExportMeta meta_from_checkpoint(const std::string& checkpoint);
+
+/// Distance between two embeddings under `distance` (l2, squared l2, or arccos(cosine)/pi as the evaluator).
+double embedding_distance(const float* a, const float* b, int64_t size, Distance distance);
+
+}  // namespace facenet::infer

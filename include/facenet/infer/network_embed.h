@@ -1,0 +1,15 @@
+#pragma once
+// The evaluator's embedding function for a FaceNet network: preprocess with the
+// checkpoint's spec, run in eval mode without gradients.
+#include "facenet/core/config.h"
+#include "facenet/infer/embed_fn.h"
+#include "facenet/models/facenet.h"
+
+namespace facenet::infer {
+
+/// An EmbedFn over `model` in inference mode. On the CPU it runs the compiled inference path
+/// (infer/inference.h), recompiled whenever the weights changed; on CUDA it runs eagerly in
+/// eval mode (restoring the training mode afterwards).
+EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preprocess, int threads = 0);
+
+}  // namespace facenet::infer

@@ -1,0 +1,37 @@
+#pragma once
+// Loads any embedding network facenet produces: a TorchScript export, a training
+// checkpoint, or an ONNX export (run by OpenCV DNN). Used by Embedder, the embed/verify/
+// identify commands, and `facenet eval` (load_embedding_network).
+#include <torch/types.h>
+
+#include <functional>
+#include <string>
+
+#include "facenet/infer/embed_fn.h"
+#include "facenet/infer/meta.h"
+
+namespace facenet::infer {
+
+enum class ModelKind { TorchScript, Checkpoint, ONNX };
+
+struct LoadedNetwork {
+  ModelKind kind = ModelKind::Checkpoint;
+  ExportMeta meta;
+  /// (N, 3, S, S) preprocessed float images -> (N, D) unit-norm embeddings on the CPU, no grad.
+  std::function<torch::Tensor(const torch::Tensor&)> forward;
+};
+
+/// Detects the file's kind by content (zip with extra/meta.json = TorchScript export, other
+/// torch zip = checkpoint, protobuf with facenet.meta = ONNX). Throws facenet::Error naming
+/// the file when it is missing, of another kind, or corrupt.
+LoadedNetwork load_network(const std::string& path);
+
+/// What `facenet eval` needs to evaluate an exported model (or a checkpoint).
+struct EmbeddingNetwork {
+  EmbedFn embed;           ///< image files -> (N, D) embeddings with the stored preprocessing
+  PreprocessConfig preprocess;   ///< the stored preprocessing
+  ExportMeta meta;
+};
+EmbeddingNetwork load_embedding_network(const std::string& path, int threads = 0);
+
+}  // namespace facenet::infer

@@ -1,0 +1,62 @@
+#pragma once
+// The embedding network as a flat list of inference ops (private to the export area).
+// Built by walking our modules once; the ONNX and TorchScript writers both emit from it,
+// so the two formats describe the same computation.
+#include <torch/script.h>
+#include <torch/types.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "facenet/models/facenet.h"
+
+namespace facenet::models {
+
+enum class OpKind {
+  Conv,       ///< weight (O, I/g, kh, kw), optional bias; kernel/stride/padding/groups
+  BatchNorm,  ///< inference BN: weight=gamma, bias=beta, running_mean/var, value=eps
+  Relu,
+  Relu6,
+  MaxPool,    ///< kernel/stride/padding, floor mode
+  Concat,     ///< along channels
+  Add,
+  Scale,      ///< x * value
+  GlobalPool, ///< (N, C, h, w) -> (N, C): global average pool + flatten
+  Linear,     ///< weight (O, I), optional bias
+  L2Norm,     ///< x / max(||x||_2, 1e-12) along dim 1
+};
+
+struct Op {
+  OpKind kind;
+  std::vector<int> inputs;  ///< value ids; value 0 is the network input
+  int output = -1;
+  std::string name;         ///< source module path, e.g. "backbone.conv2d_1a.conv"
+  std::array<int64_t, 2> kernel{1, 1}, stride{1, 1}, padding{0, 0};
+  int64_t groups = 1;
+  double value = 0;
+  torch::Tensor weight, bias, running_mean, running_var;
+};
+
+struct Graph {
+  std::vector<Op> ops;
+  int num_values = 1;  ///< value 0 is the input
+  int output = 0;
+};
+
+/// The eval-mode embedding network of `model` (dropout dropped; tensors are detached CPU copies).
+Graph build_graph(models::FaceNetImpl& model);
+
+/// Folds every BatchNorm whose input is a Conv or Linear output used only by it into that op
+/// (computed in double precision). Returns the number of folds.
+int fold_batch_norms(Graph& graph);
+
+/// Multiply-accumulates of one (1, 3, image_size, image_size) forward pass: convolutions and
+/// the linear layer only (the usual convention; BN, ReLU, pooling and adds are not counted).
+int64_t count_macs(const Graph& graph, int64_t image_size);
+
+/// A TorchScript module (eval mode) whose forward runs `graph` with aten calls identical to the
+/// eager modules'; weights are registered as parameters. Throws on a compilation failure.
+torch::jit::Module to_script_module(const Graph& graph);
+
+}  // namespace facenet::models

@@ -1,0 +1,54 @@
+#pragma once
+// Torch-free entry points for `facenet embed`, `facenet verify` and `facenet identify`.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace facenet::tasks {
+
+struct EmbedOptions {
+  std::string model;                ///< TorchScript export, ONNX export or checkpoint
+  std::vector<std::string> inputs;  ///< folders (searched recursively) and/or image files
+  std::string out;                  ///< *.csv or *.npy (+ *.npy.txt listing the paths)
+  int64_t batch_size = 64;
+  int threads = 0;
+};
+
+/// Embeds every image; returns the number embedded. CSV rows: path (relative to the given
+/// folder, or as given for a file), then the D values. NPY: float32 (N, D), NPY v1.
+int64_t run_embed(const EmbedOptions& options);
+
+/// Writes a float32 (rows, cols) row-major array in NPY v1 format (atomically).
+void write_npy(const std::string& path, const float* data, int64_t rows, int64_t cols);
+
+/// Image files under `input` (recursive, sorted; the extensions data::is_image_path accepts) or `input` itself, with the
+/// names reported for them (relative to the folder, or as given).
+std::vector<std::pair<std::string, std::string>> list_images(const std::string& input);
+
+struct VerifyResult {
+  double distance = 0;
+  double threshold = 0;
+  bool same = false;
+  std::string distance_name;  ///< "l2", "l2sq" or "cosine"
+};
+VerifyResult run_verify(const std::string& model, const std::string& image_a, const std::string& image_b);
+
+struct IdentityMatch {
+  std::string identity;
+  double distance = 0;  ///< L2 between the probe and the identity's re-normalised mean embedding
+  int64_t images = 0;
+};
+
+struct IdentifyResult {
+  std::vector<IdentityMatch> ranking;  ///< best first, at most k
+  double threshold = 0;                ///< the stored threshold converted to L2 (0 = none stored)
+  int64_t gallery_images = 0;
+  int64_t identities = 0;
+};
+
+/// Ranks `gallery` identities (gallery/<identity>/<image>, or images directly in it as their own
+/// identity by file stem) against `probe` by a single matrix product over mean embeddings.
+IdentifyResult run_identify(const std::string& model, const std::string& gallery, const std::string& probe, int64_t k,
+                            int64_t batch_size = 64, int threads = 0);
+
+}  // namespace facenet::tasks

@@ -1,0 +1,21 @@
+#pragma once
+// `facenet eval` with a network: a checkpoint (its model and preprocessing) or, without one,
+// a freshly initialised network from the config (a chance-level baseline). Torch-free header.
+#include <string>
+
+#include "facenet/core/config.h"
+
+namespace facenet::tasks {
+
+struct NetworkEvalResult {
+  std::string table;        ///< the console table
+  double accuracy = 0;
+  double threshold_at_far = 0;
+};
+
+/// Evaluates config.eval on the network from `checkpoint` (model and preprocessing come from the
+/// checkpoint; eval settings from `config`) or, when `checkpoint` is empty, an untrained network
+/// built from `config.model`. Writes report.json, roc.png, roc.csv, embeddings.pt into out_dir.
+NetworkEvalResult run_network_eval(const Config& config, const std::string& checkpoint, const std::string& out_dir);
+
+}  // namespace facenet::tasks

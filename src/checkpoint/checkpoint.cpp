@@ -1,0 +1,202 @@
+#include "facenet/checkpoint/checkpoint.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "facenet/core/config_yaml.h"
+#include "facenet/core/error.h"
+#include "facenet/core/fs.h"
+
+namespace facenet {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kFormat = "facenet-cpp checkpoint v1";
+
+std::string state_to_json(const TrainingState& s, int64_t num_classes) {
+  nlohmann::json j{{"format", kFormat},         {"epoch", s.epoch},
+                   {"step", s.step},            {"best_accuracy", s.best_accuracy},
+                   {"last_accuracy", s.last_accuracy}, {"threshold_at_far", s.threshold_at_far},
+                   {"sampler", s.sampler},      {"num_classes", num_classes},
+                   {"world_size", s.world_size}};
+  return j.dump();
+}
+
+std::string read_string(torch::serialize::InputArchive& ar, const std::string& key) {
+  c10::IValue value;
+  if (!ar.try_read(key, value) || !value.isString()) throw Error("missing '" + key + "'");
+  return value.toStringRef();
+}
+
+}  // namespace
+
+struct Checkpoint::Archive {
+  torch::serialize::InputArchive archive;
+};
+
+void save_checkpoint(const std::string& path, const CheckpointParts& parts) {
+  torch::serialize::OutputArchive root;
+  root.write("meta", c10::IValue(state_to_json(parts.state, parts.num_classes)));
+  root.write("config", c10::IValue(to_yaml(parts.config)));
+  torch::serialize::OutputArchive model;
+  parts.model.save(model);
+  root.write("model", model);
+  if (parts.head) {
+    torch::serialize::OutputArchive head;
+    parts.head->save(head);
+    root.write("head", head);
+  }
+  if (parts.optimizer) {
+    torch::serialize::OutputArchive optimizer;
+    parts.optimizer->save(optimizer);
+    root.write("optimizer", optimizer);
+  }
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    root.write("rng", gen.get_state());
+  }
+  write_atomic_with(path, [&](const std::string& tmp) { root.save_to(tmp); });
+}
+
+Checkpoint Checkpoint::open(const std::string& path) {
+  if (!fs::exists(path)) throw Error("checkpoint '" + path + "' does not exist");
+  Checkpoint c;
+  c.path_ = path;
+  c.archive_ = std::make_shared<Archive>();
+  auto& ar = c.archive_->archive;
+  try {
+    ar.load_from(path);
+  } catch (const c10::Error&) {
+    throw Error("'" + path + "' is not a readable facenet checkpoint (corrupt or another kind of file)");
+  }
+  try {
+    const auto meta = nlohmann::json::parse(read_string(ar, "meta"));
+    if (meta.value("format", "") != kFormat) throw Error("unknown format");
+    auto& s = c.info_.state;
+    s.epoch = meta.at("epoch");
+    s.step = meta.at("step");
+    s.best_accuracy = meta.at("best_accuracy");
+    s.last_accuracy = meta.at("last_accuracy");
+    s.threshold_at_far = meta.at("threshold_at_far");
+    s.sampler = meta.at("sampler");
+    s.world_size = meta.value("world_size", int64_t{1});  // absent before distributed training
+    c.info_.num_classes = meta.at("num_classes");
+    c.info_.config = load_config_text(read_string(ar, "config"), path + " (embedded config)");
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error("'" + path + "' is not a facenet checkpoint: " + e.what());
+  }
+  return c;
+}
+
+const std::vector<std::string>& resume_fixed_keys() {
+  static const std::vector<std::string> keys{
+      "model.backbone",    "model.embedding_size",     "loss.type",     "data.preprocess.image_size",
+      "data.preprocess.center_crop", "data.preprocess.resize", "data.preprocess.normalization",
+      "data.preprocess.channel_order", "data.sampler", "data.val_split", "data.val_split_by",
+      "data.include_identities", "train.optimizer", "runtime.seed"};
+  return keys;
+}
+
+namespace {
+
+/// The fixed keys whose values differ between `a` and `b`.
+std::vector<std::string> changed_fixed_keys(const Config& a, const Config& b) {
+  const auto &pa = a.data.preprocess, &pb = b.data.preprocess;
+  const std::vector<std::pair<const char*, bool>> same{
+      {"model.backbone", a.model.backbone == b.model.backbone},
+      {"model.embedding_size", a.model.embedding_size == b.model.embedding_size},
+      {"loss.type", a.loss.type == b.loss.type},
+      {"data.preprocess.image_size", pa.image_size == pb.image_size},
+      {"data.preprocess.center_crop", pa.center_crop == pb.center_crop},
+      {"data.preprocess.resize", pa.resize == pb.resize},
+      {"data.preprocess.normalization", pa.normalization == pb.normalization},
+      {"data.preprocess.channel_order", pa.channel_order == pb.channel_order},
+      {"data.sampler", a.data.sampler == b.data.sampler},
+      {"data.val_split", a.data.val_split == b.data.val_split},
+      {"data.val_split_by", a.data.val_split_by == b.data.val_split_by},
+      {"data.include_identities", a.data.include_identities == b.data.include_identities},
+      {"train.optimizer", a.train.optimizer == b.train.optimizer},
+      {"runtime.seed", a.runtime.seed == b.runtime.seed}};
+  std::vector<std::string> changed;
+  for (const auto& [key, unchanged] : same)
+    if (!unchanged) changed.emplace_back(key);
+  return changed;
+}
+
+}  // namespace
+
+Config Checkpoint::config_for_resume(const std::vector<std::string>& overrides) const {
+  if (overrides.empty()) return info_.config;
+  auto config = info_.config;
+  apply_overrides(config, overrides);
+  const auto changed = changed_fixed_keys(info_.config, config);
+  if (!changed.empty()) {
+    std::string keys;
+    for (const auto& k : changed) keys += (keys.empty() ? "" : ", ") + k;
+    throw ConfigError("--set " + keys + ": cannot change on --resume (it defines the network, its head or the " +
+                      "sampled data of " + path_ + "); start a new run with --config instead");
+  }
+  return config;
+}
+
+void Checkpoint::load_into(torch::nn::Module& model, torch::nn::Module* head, torch::optim::Optimizer* optimizer,
+                           bool restore_rng) const {
+  auto& ar = archive_->archive;
+  try {
+    torch::serialize::InputArchive sub;
+    ar.read("model", sub);
+    model.load(sub);
+    if (head) {
+      torch::serialize::InputArchive h;
+      ar.read("head", h);
+      head->load(h);
+    }
+    if (optimizer) {
+      torch::serialize::InputArchive o;
+      ar.read("optimizer", o);
+      optimizer->load(o);
+    }
+    if (restore_rng) {
+      torch::Tensor state;
+      ar.read("rng", state);
+      auto gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(state);
+    }
+  } catch (const c10::Error& e) {
+    throw Error("cannot load '" + path_ + "' into this model (different backbone, embedding size or classes?): " +
+                std::string(e.what_without_backtrace()).substr(0, 300));
+  }
+}
+
+std::string Checkpoint::run_dir() const {
+  // RUN/checkpoints/last.pt -> RUN
+  return fs::absolute(path_).parent_path().parent_path().string();
+}
+
+std::string resolve_resume(const std::string& target) {
+  if (fs::is_directory(target)) {
+    const auto last = fs::path(target) / "checkpoints" / "last.pt";
+    if (!fs::exists(last)) throw Error("no checkpoint to resume in '" + target + "' (expected " + last.string() + ")");
+    return last.string();
+  }
+  if (!fs::exists(target)) throw Error("resume target '" + target + "' does not exist");
+  return target;
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& path) { return Checkpoint::open(path).info(); }
+
+void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::nn::Module* head,
+                     torch::optim::Optimizer* optimizer, bool restore_rng) {
+  Checkpoint::open(path).load_into(model, head, optimizer, restore_rng);
+}
+
+}  // namespace facenet

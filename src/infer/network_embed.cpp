@@ -1,0 +1,49 @@
+#include "facenet/infer/network_embed.h"
+
+#include <torch/torch.h>
+
+#include "facenet/data/preprocess.h"
+#include "facenet/infer/inference.h"
+
+namespace facenet::infer {
+namespace {
+
+/// Identifies the weights' current values: an optimiser step bumps every parameter's version.
+int64_t weights_version(models::FaceNetImpl& model) {
+  int64_t v = 0;
+  for (const auto& p : model.parameters()) v += static_cast<int64_t>(p._version());
+  for (const auto& b : model.buffers()) v += static_cast<int64_t>(b._version());
+  return v;
+}
+
+}  // namespace
+
+EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preprocess, int threads) {
+  // CUDA models run eagerly; on the CPU the network is compiled (BN folded, frozen, oneDNN
+  // pre-packed) once per set of weights, i.e. once per evaluation during training.
+  struct Compiled {
+    int64_t version = -1;
+    InferenceFn forward;
+  };
+  auto compiled = std::make_shared<Compiled>();
+  return [model, preprocess, threads, compiled](const std::vector<std::string>& paths, bool flipped) mutable {
+    torch::NoGradGuard no_grad;
+    const auto device = model->parameters().front().device();
+    auto images = data::load_images(paths, preprocess, flipped, threads);
+    if (device.is_cpu()) {
+      const auto version = weights_version(*model);
+      if (version != compiled->version) {
+        compiled->forward = infer::compile_for_inference(*model);
+        compiled->version = version;
+      }
+      return compiled->forward(images);
+    }
+    const bool was_training = model->is_training();
+    model->eval();
+    auto embeddings = model->forward(images.to(device)).to(torch::kCPU);
+    if (was_training) model->train();
+    return embeddings;
+  };
+}
+
+}  // namespace facenet::infer

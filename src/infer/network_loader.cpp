@@ -1,0 +1,111 @@
+#include "facenet/infer/network_loader.h"
+
+#include <caffe2/serialize/inline_container.h>
+#include <onnx/onnx_pb.h>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/dnn.hpp>
+
+#include "facenet/core/error.h"
+#include "facenet/data/preprocess.h"
+#include "facenet/infer/inference.h"
+#include "facenet/models/facenet.h"
+#include "facenet/checkpoint/checkpoint.h"
+
+namespace facenet::infer {
+namespace {
+
+std::string head_bytes(const std::string& path, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string s(n, '\0');
+  in.read(s.data(), static_cast<std::streamsize>(n));
+  s.resize(static_cast<size_t>(in.gcount()));
+  return s;
+}
+
+LoadedNetwork load_torchscript(const std::string& path) {
+  torch::jit::ExtraFilesMap extra{{"meta.json", ""}};
+  std::shared_ptr<torch::jit::Module> module;
+  try {
+    module = std::make_shared<torch::jit::Module>(torch::jit::load(path, torch::kCPU, extra));
+  } catch (const std::exception& e) {
+    throw Error("'" + path + "' is a corrupt TorchScript export: " + std::string(e.what()).substr(0, 200));
+  }
+  module->eval();
+  LoadedNetwork net{ModelKind::TorchScript, meta_from_json(extra["meta.json"], path + " (meta.json)"), {}};
+  net.forward = compile_for_inference(*module);
+  return net;
+}
+
+LoadedNetwork load_checkpoint_network(const std::string& path) {
+  const auto info = facenet::read_checkpoint_info(path);
+  LoadedNetwork net{ModelKind::Checkpoint, meta_from_checkpoint(path), {}};
+  auto model = models::make_model(info.config.model);
+  facenet::load_checkpoint(path, *model);
+  model->eval();
+  net.forward = compile_for_inference(*model);
+  return net;
+}
+
+LoadedNetwork load_onnx(const std::string& path, const onnx::ModelProto& proto) {
+  std::string meta_json;
+  for (const auto& p : proto.metadata_props())
+    if (p.key() == "facenet.meta") meta_json = p.value();
+  if (meta_json.empty()) throw Error("'" + path + "' is an ONNX model without facenet metadata (not a facenet export)");
+  auto net_ptr = std::make_shared<cv::dnn::Net>();
+  try {
+    *net_ptr = cv::dnn::readNetFromONNX(path);
+  } catch (const cv::Exception& e) {
+    throw Error("'" + path + "': OpenCV DNN cannot load this ONNX model: " + std::string(e.what()).substr(0, 200));
+  }
+  LoadedNetwork net{ModelKind::ONNX, meta_from_json(meta_json, path + " (facenet.meta)"), {}};
+  net.forward = [net_ptr](const torch::Tensor& x) {
+    auto in = x.to(torch::kCPU, torch::kFloat).contiguous();
+    const int dims[4] = {int(in.size(0)), int(in.size(1)), int(in.size(2)), int(in.size(3))};
+    cv::Mat blob(4, dims, CV_32F, in.data_ptr<float>());
+    net_ptr->setInput(blob);
+    cv::Mat out = net_ptr->forward();
+    return torch::from_blob(out.ptr<float>(), {out.size[0], out.size[1]}, torch::kFloat).clone();
+  };
+  return net;
+}
+
+}  // namespace
+
+LoadedNetwork load_network(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) throw Error("model file '" + path + "' does not exist");
+  const auto magic = head_bytes(path, 4);
+  if (magic == std::string("PK\x03\x04", 4)) {
+    bool is_export = false;
+    try {
+      caffe2::serialize::PyTorchStreamReader reader(path);
+      is_export = reader.hasRecord("extra/meta.json");
+    } catch (const std::exception& e) {
+      throw Error("'" + path + "' is a corrupt torch archive: " + std::string(e.what()).substr(0, 200));
+    }
+    return is_export ? load_torchscript(path) : load_checkpoint_network(path);
+  }
+  onnx::ModelProto proto;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!proto.ParseFromIstream(&in) || !proto.has_graph())
+      throw Error("'" + path + "' is not a facenet model (expected a TorchScript export, a checkpoint or an ONNX export)");
+  }
+  return load_onnx(path, proto);
+}
+
+EmbeddingNetwork load_embedding_network(const std::string& path, int threads) {
+  auto net = std::make_shared<LoadedNetwork>(load_network(path));
+  EmbeddingNetwork out;
+  out.meta = net->meta;
+  out.preprocess = net->meta.preprocess;
+  out.embed = [net, threads](const std::vector<std::string>& paths, bool flipped) {
+    return net->forward(data::load_images(paths, net->meta.preprocess, flipped, threads));
+  };
+  return out;
+}
+
+}  // namespace facenet::infer

@@ -1,0 +1,213 @@
+#include "facenet/models/graph.h"
+
+#include <torch/torch.h>
+
+#include <map>
+
+#include "facenet/core/error.h"
+#include "facenet/models/inception_resnet_v1.h"
+#include "facenet/models/mobilenet_v1.h"
+
+namespace facenet::models {
+namespace {
+
+namespace nn = torch::nn;
+
+torch::Tensor copy(const torch::Tensor& t) { return t.defined() ? t.detach().to(torch::kCPU).clone() : t; }
+
+std::array<int64_t, 2> pair_of(const torch::ExpandingArray<2>& a) { return {(*a)[0], (*a)[1]}; }
+
+class Builder {
+ public:
+  Graph graph;
+
+  int add(Op op) {
+    op.output = graph.num_values++;
+    graph.ops.push_back(std::move(op));
+    return graph.ops.back().output;
+  }
+  int unary(OpKind kind, const std::string& name, int x) {
+    Op op{kind};
+    op.inputs = {x};
+    op.name = name;
+    return add(std::move(op));
+  }
+
+  int conv(const std::string& name, nn::Conv2dImpl& c, int x) {
+    const auto& o = c.options;
+    if (!c2v(o))
+      throw Error("export: " + name + ": only explicit zero padding is supported");
+    for (auto d : *o.dilation())
+      if (d != 1) throw Error("export: " + name + ": dilated convolutions are not supported");
+    Op op{OpKind::Conv};
+    op.inputs = {x};
+    op.name = name;
+    op.kernel = pair_of(o.kernel_size());
+    op.stride = pair_of(o.stride());
+    op.padding = pair_of(c10::get<torch::ExpandingArray<2>>(o.padding()));
+    op.groups = o.groups();
+    op.weight = copy(c.weight);
+    op.bias = copy(c.bias);
+    return add(std::move(op));
+  }
+  static bool c2v(const nn::detail::ConvNdOptions<2>& o) {
+    return c10::holds_alternative<torch::ExpandingArray<2>>(o.padding()) &&
+           c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode());
+  }
+
+  template <class BN>
+  int batch_norm(const std::string& name, BN& bn, int x) {
+    Op op{OpKind::BatchNorm};
+    op.inputs = {x};
+    op.name = name;
+    op.value = bn.options.eps();
+    op.weight = bn.weight.defined() ? copy(bn.weight) : torch::ones_like(bn.running_mean);
+    op.bias = bn.bias.defined() ? copy(bn.bias) : torch::zeros_like(bn.running_mean);
+    op.running_mean = copy(bn.running_mean);
+    op.running_var = copy(bn.running_var);
+    return add(std::move(op));
+  }
+
+  int max_pool(const std::string& name, nn::MaxPool2dImpl& p, int x) {
+    const auto& o = p.options;
+    if (o.ceil_mode()) throw Error("export: " + name + ": ceil-mode pooling is not supported");
+    Op op{OpKind::MaxPool};
+    op.inputs = {x};
+    op.name = name;
+    op.kernel = pair_of(o.kernel_size());
+    op.stride = pair_of(o.stride());
+    op.padding = pair_of(o.padding());
+    return add(std::move(op));
+  }
+
+  int concat(const std::string& name, std::vector<int> inputs) {
+    Op op{OpKind::Concat};
+    op.inputs = std::move(inputs);
+    op.name = name;
+    return add(std::move(op));
+  }
+
+  // x -> concat(branches) -> 1x1 up-projection -> * scale -> + x -> (ReLU)
+  int residual(const std::string& name, int x, const std::vector<std::pair<std::string, nn::Module*>>& branches,
+               nn::Conv2dImpl& up, double scale, bool relu) {
+    std::vector<int> outs;
+    for (const auto& [bname, m] : branches) outs.push_back(module(name + "." + bname, *m, x));
+    int y = conv(name + ".conv2d", up, concat(name + ".cat", outs));
+    Op s{OpKind::Scale};
+    s.inputs = {y};
+    s.name = name + ".scale";
+    s.value = scale;
+    y = add(std::move(s));
+    Op a{OpKind::Add};
+    a.inputs = {y, x};
+    a.name = name + ".add";
+    y = add(std::move(a));
+    return relu ? unary(OpKind::Relu, name + ".relu", y) : y;
+  }
+
+  // Emits `m` applied to value `x`; returns the output value.
+  int module(const std::string& name, nn::Module& m, int x) {
+    using namespace models;
+    if (auto* c = dynamic_cast<nn::Conv2dImpl*>(&m)) return conv(name, *c, x);
+    if (auto* b = dynamic_cast<nn::BatchNorm2dImpl*>(&m)) return batch_norm(name, *b, x);
+    if (dynamic_cast<nn::ReLUImpl*>(&m)) return unary(OpKind::Relu, name, x);
+    if (dynamic_cast<nn::ReLU6Impl*>(&m)) return unary(OpKind::Relu6, name, x);
+    if (auto* p = dynamic_cast<nn::MaxPool2dImpl*>(&m)) return max_pool(name, *p, x);
+    if (auto* b = dynamic_cast<BasicConv2dImpl*>(&m))
+      return unary(OpKind::Relu, name + ".relu", batch_norm(name + ".bn", *b->bn, conv(name + ".conv", *b->conv, x)));
+    if (auto* b = dynamic_cast<Block35Impl*>(&m))
+      return residual(name, x, {{"branch0", b->branch0.get()}, {"branch1", b->branch1.get()}, {"branch2", b->branch2.get()}},
+                      *b->conv2d, b->scale, true);
+    if (auto* b = dynamic_cast<Block17Impl*>(&m))
+      return residual(name, x, {{"branch0", b->branch0.get()}, {"branch1", b->branch1.get()}}, *b->conv2d, b->scale, true);
+    if (auto* b = dynamic_cast<Block8Impl*>(&m))
+      return residual(name, x, {{"branch0", b->branch0.get()}, {"branch1", b->branch1.get()}}, *b->conv2d, b->scale,
+                      b->apply_relu);
+    if (auto* b = dynamic_cast<Mixed6aImpl*>(&m))
+      return concat(name + ".cat", {module(name + ".branch0", *b->branch0, x), module(name + ".branch1", *b->branch1, x),
+                                    module(name + ".branch2", *b->branch2, x)});
+    if (auto* b = dynamic_cast<Mixed7aImpl*>(&m))
+      return concat(name + ".cat", {module(name + ".branch0", *b->branch0, x), module(name + ".branch1", *b->branch1, x),
+                                    module(name + ".branch2", *b->branch2, x), module(name + ".branch3", *b->branch3, x)});
+    // Containers (Sequential, MobileNet's blocks, the trunks) run their children in
+    // registration order, which for both trunks is the forward order.
+    const auto children = m.named_children();
+    if (children.is_empty()) throw Error("export: cannot export module '" + name + "' (" + m.name() + ")");
+    for (const auto& item : children) x = module(name + "." + item.key(), *item.value(), x);
+    return x;
+  }
+};
+
+}  // namespace
+
+Graph build_graph(models::FaceNetImpl& model) {
+  torch::NoGradGuard no_grad;
+  Builder b;
+  int x = b.module("backbone", model.backbone(), 0);
+  x = b.unary(OpKind::GlobalPool, "avgpool_1a", x);
+  Op linear{OpKind::Linear};
+  linear.inputs = {x};
+  linear.name = "last_linear";
+  linear.weight = copy(model.last_linear->weight);
+  linear.bias = copy(model.last_linear->bias);
+  x = b.add(std::move(linear));
+  x = b.batch_norm("last_bn", *model.last_bn, x);
+  b.graph.output = b.unary(OpKind::L2Norm, "l2norm", x);
+  return b.graph;
+}
+
+int fold_batch_norms(Graph& graph) {
+  std::map<int, int> uses, producer;
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    for (int v : graph.ops[i].inputs) ++uses[v];
+    producer[graph.ops[i].output] = static_cast<int>(i);
+  }
+  std::vector<bool> removed(graph.ops.size(), false);
+  int folds = 0;
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    Op& bn = graph.ops[i];
+    if (bn.kind != OpKind::BatchNorm) continue;
+    const int v = bn.inputs[0];
+    auto it = producer.find(v);
+    if (it == producer.end() || uses[v] != 1 || v == graph.output) continue;
+    Op& p = graph.ops[it->second];
+    if (p.kind != OpKind::Conv && p.kind != OpKind::Linear) continue;
+    // y = (Wx + b - mean) * gamma / sqrt(var + eps) + beta
+    const auto scale = bn.weight.to(torch::kDouble) / (bn.running_var.to(torch::kDouble) + bn.value).sqrt();
+    std::vector<int64_t> shape(p.weight.dim(), 1);
+    shape[0] = -1;
+    const auto w = p.weight.to(torch::kDouble) * scale.view(shape);
+    const auto b0 = p.bias.defined() ? p.bias.to(torch::kDouble) : torch::zeros_like(scale);
+    const auto b = (b0 - bn.running_mean.to(torch::kDouble)) * scale + bn.bias.to(torch::kDouble);
+    p.weight = w.to(torch::kFloat);
+    p.bias = b.to(torch::kFloat);
+    p.output = bn.output;
+    removed[i] = true;
+    ++folds;
+  }
+  std::vector<Op> kept;
+  for (size_t i = 0; i < graph.ops.size(); ++i)
+    if (!removed[i]) kept.push_back(std::move(graph.ops[i]));
+  graph.ops = std::move(kept);
+  return folds;
+}
+
+int64_t count_macs(const Graph& graph, int64_t image_size) {
+  // Walk the ops once, tracking each value's spatial size (channels come from the weights).
+  std::vector<std::array<int64_t, 2>> hw(graph.num_values, {0, 0});
+  hw[0] = {image_size, image_size};
+  int64_t macs = 0;
+  for (const Op& op : graph.ops) {
+    const auto in = hw[op.inputs.at(0)];
+    auto out = in;
+    if (op.kind == OpKind::Conv || op.kind == OpKind::MaxPool)
+      for (int d = 0; d < 2; ++d) out[d] = (in[d] + 2 * op.padding[d] - op.kernel[d]) / op.stride[d] + 1;
+    if (op.kind == OpKind::GlobalPool) out = {1, 1};
+    if (op.kind == OpKind::Conv) macs += op.weight.numel() * out[0] * out[1];  // O * I/g * kh * kw per pixel
+    if (op.kind == OpKind::Linear) macs += op.weight.numel();
+    hw[op.output] = out;
+  }
+  return macs;
+}
+
+}  // namespace facenet::models

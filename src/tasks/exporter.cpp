@@ -1,0 +1,55 @@
+#include "facenet/tasks/exporter.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "facenet/core/error.h"
+#include "facenet/export/export.h"
+#include "facenet/export/state_dict.h"
+#include "facenet/checkpoint/checkpoint.h"
+
+namespace facenet::tasks {
+
+std::string run_export(const std::string& checkpoint, const ExportConfig& config, const std::string& out) {
+  const auto meta = infer::meta_from_checkpoint(checkpoint);
+  auto model = models::make_model(facenet::read_checkpoint_info(checkpoint).config.model);
+  facenet::load_checkpoint(checkpoint, *model);
+  model->eval();
+  switch (config.format) {
+    case ExportFormat::ONNX: exporting::export_onnx(*model, meta, config, out); break;
+    case ExportFormat::TorchScript: exporting::export_torchscript(*model, meta, out); break;
+    case ExportFormat::StateDict: exporting::export_state_dict(*model, config.layout, out); break;
+  }
+  auto size = std::filesystem::file_size(out);
+  const auto what = config.format == ExportFormat::StateDict ? to_string(config.format) + " (" + config.layout + ")"
+                                                             : to_string(config.format);
+  spdlog::info("[export] {} -> {} ({}, {:.1f} MB)", checkpoint, out, what, size / 1e6);
+  return "exported " + to_string(meta.backbone) + " " + std::to_string(meta.embedding_size) + "-d as " + what +
+         " to " + out + " (threshold " + std::to_string(meta.threshold) + ")";
+}
+
+std::string run_import(const std::string& layout, const std::string& file, const std::string& out) {
+  if (layout != "facenet-pytorch")
+    throw ConfigError("import --layout: only facenet-pytorch is supported (got '" + layout + "')");
+  const auto state = exporting::read_state_dict(file);
+  torch::Tensor linear;
+  for (const auto& [key, t] : state)
+    if (key == "last_linear.weight") linear = t;
+  if (!linear.defined() || linear.dim() != 2)
+    throw Error("'" + file + "' has no 2-D last_linear.weight: not an InceptionResnetV1 state dict");
+  Config config;
+  config.model.backbone = Backbone::InceptionResNetV1;
+  config.model.embedding_size = linear.size(0);
+  config.data.preprocess = PreprocessConfig{};  // RGB 160 px, fixed standardisation (x - 127.5) / 128
+  config.train.name = "import";
+  auto model = models::make_model(config.model);
+  exporting::load_port_state(*model, state, file);
+  facenet::TrainingState st;
+  facenet::save_checkpoint(out, {config, st, 0, *model});
+  spdlog::info("[import] {} -> {} (inception_resnet_v1, {}-d)", file, out, config.model.embedding_size);
+  return "imported " + file + " (inception_resnet_v1, " + std::to_string(config.model.embedding_size) + "-d) to " + out;
+}
+
+}  // namespace facenet::tasks

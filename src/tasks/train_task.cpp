@@ -1,0 +1,55 @@
+#include "facenet/tasks/train_task.h"
+
+#include <csignal>
+#include <iostream>
+
+#include "facenet/checkpoint/checkpoint.h"
+#include "facenet/core/config_yaml.h"
+#include "facenet/core/error.h"
+#include "facenet/core/logging.h"
+#include "facenet/tasks/launcher.h"
+#include "facenet/train/trainer.h"
+
+namespace facenet::tasks {
+namespace {
+
+// Signal handlers can only reach process-wide state; the trainer polls this after each step.
+std::atomic<int> g_stop_signal{0};
+void on_signal(int sig) { g_stop_signal.store(sig); }
+
+}  // namespace
+
+int run_train(const TrainTaskOptions& o) {
+  Config config;
+  std::optional<Checkpoint> checkpoint;
+  if (!o.resume.empty()) {
+    if (!o.config_path.empty())
+      throw ConfigError("--config cannot be combined with --resume: a resumed run continues with the config in its "
+                        "checkpoint. Change what may change with --set (schedule length, lr schedule, evaluation, "
+                        "data location, threads; see README 'Resuming'), or start a new run with --config");
+    checkpoint = Checkpoint::open(resolve_resume(o.resume));
+    config = checkpoint->config_for_resume(o.overrides);
+  } else {
+    if (o.config_path.empty()) throw ConfigError("train needs --config FILE (or --resume RUN_DIR)");
+    config = load_config(o.config_path, o.overrides);
+  }
+  setup_logging(config.runtime.log_level);
+  // The config was checked once here; each worker re-reads it with the same arguments.
+  if (o.nproc > 1) return run_local_workers(o.nproc);
+
+  auto context = train::RunContext::create(config, checkpoint ? checkpoint->run_dir() : "");
+  train::Trainer trainer(config, context);
+  if (checkpoint) trainer.resume(*checkpoint);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const auto result = trainer.fit({&g_stop_signal, 0});
+  if (result.rank == 0) {  // rank 0 reports for a distributed run
+    std::cout << "run folder: " << result.run_dir << "\n";
+    std::cout << "last checkpoint: " << result.last_checkpoint << "\n";
+    if (!result.best_checkpoint.empty()) std::cout << "best checkpoint: " << result.best_checkpoint << "\n";
+    if (result.final_accuracy >= 0) std::cout << "final verification accuracy: " << result.final_accuracy << "\n";
+  }
+  return result.stop_signal != 0 ? 128 + result.stop_signal : 0;
+}
+
+}  // namespace facenet::tasks
