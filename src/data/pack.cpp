@@ -214,6 +214,9 @@ PackReader::PackReader(const std::string& path) : file_(rec_of(path)) {
             spdlog::warn("[data] {}", err.what());
           }
           if (label < 0) label = k - first;
+          if (label >= std::max(end - first, property_ids))
+            throw Error(where(*img) + ": label " + std::to_string(label) + " is not below the " +
+                        std::to_string(std::max(end - first, property_ids)) + " identities of the header record");
         }
         offsets_.push_back(img->offset);
         keys_.push_back(static_cast<uint32_t>(r));
@@ -263,6 +266,16 @@ PackReader::PackReader(const std::string& path) : file_(rec_of(path)) {
   if (offsets_.empty()) throw Error("pack '" + file_.path() + "' holds no images");
   int64_t max_label = 0;
   for (const auto l : labels_) max_label = std::max<int64_t>(max_label, l);
+  // Labels far beyond the image count are corruption, not identities (and would cost memory).
+  if (property_ids > 4 * num_images() + 1024) {
+    spdlog::warn("[data] {}: ignoring property's {} identities for {} images", property_path, property_ids,
+                 num_images());
+    property_ids = -1;
+  }
+  const int64_t label_limit = std::max<int64_t>(property_ids, 4 * num_images() + 1024);
+  if (max_label >= label_limit)
+    throw Error(file_.path() + ": label " + std::to_string(max_label) + " is implausible for " +
+                std::to_string(num_images()) + " images (a corrupt record header?)");
   num_identities_ = std::max<int64_t>(max_label + 1, property_ids);
   if (property_ids >= 0 && property_ids < max_label + 1)
     spdlog::warn("[data] {} says {} identities but labels go up to {}", property_path, property_ids, max_label);
