@@ -54,13 +54,17 @@ class Parser {
         case '(': push(Mark{}); break;                     // MARK
         case 'a': {                                          // APPEND
           auto v = pop();
+          leaf(v);
           list_at_top().items.push_back(std::move(v));
           break;
         }
         case 'e': {  // APPENDS
           auto items = pop_to_mark();
           auto& l = list_at_top().items;
-          for (auto& v : items) l.push_back(std::move(v));
+          for (auto& v : items) {
+            leaf(v);
+            l.push_back(std::move(v));
+          }
           break;
         }
         case 'U': push(bytes(u(1))); break;  // SHORT_BINSTRING
@@ -83,6 +87,7 @@ class Parser {
         case 't': {                             // TUPLE
           auto t = std::make_shared<Tuple>();
           t->items = pop_to_mark();
+          for (const auto& v : t->items) no_tuple(v);
           push(std::move(t));
           break;
         }
@@ -156,7 +161,19 @@ class Parser {
     auto t = std::make_shared<Tuple>();
     t->items.resize(n);
     for (int i = n - 1; i >= 0; --i) t->items[i] = pop();
+    for (const auto& v : t->items) no_tuple(v);
     push(std::move(t));
+  }
+
+  // A .bin's lists hold only byte strings and bools, and only the top tuple holds lists: refusing
+  // deeper nesting keeps every structure two levels deep (no cycles, no deep recursion).
+  void leaf(const Value& v) const {
+    if (!std::holds_alternative<std::string_view>(v) && !std::holds_alternative<bool>(v))
+      fail(op_at_, op_, "a list or tuple inside a list (a .bin's lists hold only byte strings and bools)");
+  }
+  void no_tuple(const Value& v) const {
+    if (std::holds_alternative<std::shared_ptr<Tuple>>(v)) fail(op_at_, op_, "a tuple inside a tuple");
+    if (std::holds_alternative<Mark>(v)) fail(op_at_, op_, "a MARK inside a tuple");
   }
 
   void memo_put(uint64_t key) {
