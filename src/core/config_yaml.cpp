@@ -121,6 +121,7 @@ const std::vector<Field>& fields() {
       F("loss.cosface_m", loss.cosface_m),
       F("data.root", data.root),
       F("data.annotation", data.annotation),
+      F("data.rec", data.rec),
       F("data.include_identities", data.include_identities),
       F("data.sampler", data.sampler),
       F("data.identities_per_batch", data.identities_per_batch),
@@ -364,6 +365,8 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(p.image_size >= min_size, "data.preprocess.image_size", p.image_size,
             "must be >= " + std::to_string(min_size) + " for " + to_string(c.model.backbone));
   v.require(p.center_crop >= 0, "data.preprocess.center_crop", p.center_crop, "must be >= 0");
+  v.require(c.data.rec.empty() || c.data.annotation.empty(), "data.rec", c.data.rec,
+            "cannot be combined with data.annotation (set one dataset source)");
   v.require(c.data.identities_per_batch >= 2, "data.identities_per_batch", c.data.identities_per_batch,
             "must be >= 2");
   v.require(c.data.images_per_identity >= 2, "data.images_per_identity", c.data.images_per_identity,

@@ -16,6 +16,7 @@
 
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
+#include "facenet/data/pack.h"
 #include "index_cache.h"
 
 namespace facenet::data {
@@ -203,6 +204,7 @@ std::vector<std::string> read_identity_list(const std::string& path) {
 Dataset keep_identities(const Dataset& dataset, const std::vector<std::string>& names) {
   const std::set<std::string> wanted(names.begin(), names.end());
   Dataset out;
+  out.pack = dataset.pack;
   std::vector<int64_t> remap(dataset.identities.size(), -1);
   std::set<std::string> found;
   for (std::size_t i = 0; i < dataset.identities.size(); ++i) {
@@ -212,7 +214,7 @@ Dataset keep_identities(const Dataset& dataset, const std::vector<std::string>& 
     found.insert(dataset.identities[i]);
   }
   for (const auto& s : dataset.samples)
-    if (remap[s.label] >= 0) out.samples.push_back({s.path, remap[s.label]});
+    if (remap[s.label] >= 0) out.samples.push_back({s.path, remap[s.label], s.record});
   if (found.size() < wanted.size())
     spdlog::warn("[data] {} of {} listed identities are not in the dataset", wanted.size() - found.size(),
                  wanted.size());
@@ -225,13 +227,21 @@ Dataset load_dataset(const DataConfig& config) {
   if (!config.annotation.empty()) {
     source = config.annotation;
     ds = read_annotation(config.annotation);
+  } else if (!config.rec.empty()) {
+    source = config.rec;
+    ds = load_pack_dataset(config.rec);
+  } else if (!config.root.empty() && is_pack(config.root)) {
+    source = config.root;
+    ds = load_pack_dataset(config.root);
   } else if (!config.root.empty()) {
     source = config.root;
     ScanOptions opts;
     opts.use_cache = config.cache_index;
     ds = scan_folder(config.root, opts);
   } else {
-    throw ConfigError("no dataset: set data.root (a folder tree) or data.annotation (a <label>;<path> file)");
+    throw ConfigError(
+        "no dataset: set data.root (a folder tree or a pack folder), data.rec (an insightface train.rec) or "
+        "data.annotation (a <label>;<path> file)");
   }
   if (!config.include_identities.empty()) {
     ds = keep_identities(ds, read_identity_list(config.include_identities));
@@ -243,11 +253,24 @@ Dataset load_dataset(const DataConfig& config) {
   return ds;
 }
 
+std::string sample_name(const Dataset& dataset, int64_t index) {
+  const auto& s = dataset.samples.at(static_cast<std::size_t>(index));
+  if (dataset.pack && s.record >= 0) return dataset.pack->describe(s.record);
+  return s.path;
+}
+
+std::string read_sample_bytes(const Dataset& dataset, int64_t index) {
+  const auto& s = dataset.samples.at(static_cast<std::size_t>(index));
+  if (dataset.pack && s.record >= 0) return dataset.pack->read_image(s.record);
+  return read_file(s.path);
+}
+
 namespace {
 
 /// Renumbers the used labels of `samples` to 0..n-1, keeping their order.
 Dataset relabel(const Dataset& full, std::vector<Sample> samples) {
   Dataset out;
+  out.pack = full.pack;
   std::unordered_map<int64_t, int64_t> remap;
   for (auto& s : samples) {
     auto [it, added] = remap.emplace(s.label, out.num_classes());
@@ -282,6 +305,7 @@ Split split_dataset(const Dataset& dataset, double fraction, SplitBy by, uint64_
       ++taken;
     }
     split.train.identities = split.val.identities = dataset.identities;
+    split.train.pack = split.val.pack = dataset.pack;
     for (std::size_t i = 0; i < dataset.samples.size(); ++i)
       (to_val[i] ? split.val : split.train).samples.push_back(dataset.samples[i]);
     return split;

@@ -1,5 +1,6 @@
 #include "facenet/data/image_io.h"
 
+#include <climits>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <vector>
@@ -22,6 +23,18 @@ bool read_image(const std::string& path, cv::Mat& bgr, std::string* reason) {
   in.seekg(0);
   if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
     return fail("read error");
+  return decode_image(bytes.data(), bytes.size(), bgr, reason);
+}
+
+bool decode_image(const void* data, std::size_t size, cv::Mat& bgr, std::string* reason) {
+  auto fail = [&](const std::string& why) {
+    if (reason) *reason = why;
+    bgr.release();
+    return false;
+  };
+  if (size == 0) return fail("empty image data");
+  if (size > static_cast<std::size_t>(INT_MAX)) return fail("image data larger than 2 GB");
+  const auto* bytes = static_cast<const unsigned char*>(data);
   // libjpeg decodes a truncated JPEG into a partly grey image with only a warning; a
   // missing end-of-image marker (FF D9) near the end is the cheap, reliable sign.
   if (size >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) {
@@ -35,7 +48,8 @@ bool read_image(const std::string& path, cv::Mat& bgr, std::string* reason) {
   }
   try {
     // Not imdecode(..., &bgr): on failure it leaves bgr's old pixels in place.
-    bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
+    const cv::Mat raw(1, static_cast<int>(size), CV_8UC1, const_cast<unsigned char*>(bytes));
+    bgr = cv::imdecode(raw, cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {
     return fail(std::string("cannot decode: ") + e.what());
   }

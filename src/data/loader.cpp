@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 
 #include "facenet/data/image_io.h"
+#include "facenet/data/pack.h"
 #include "facenet/data/preprocess.h"
 #include "parallel.h"
 
@@ -98,16 +99,29 @@ void BatchLoader::work() {
   }
 }
 
-bool BatchLoader::try_read(const std::string& path, void* out) {
+bool BatchLoader::try_read(int64_t sample, void* out) {
   auto& bgr = *static_cast<cv::Mat*>(out);
+  const auto& s = dataset_.samples[sample];
+  const bool packed = dataset_.pack && s.record >= 0;
+  const std::string name = packed ? dataset_.pack->describe(s.record) : s.path;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (bad_files_.count(path)) return false;
+    if (bad_files_.count(name)) return false;
   }
   std::string reason;
-  if (read_image(path, bgr, &reason)) return true;
+  if (packed) {
+    try {
+      const auto bytes = dataset_.pack->read_image(s.record);
+      if (decode_image(bytes.data(), bytes.size(), bgr, &reason)) return true;
+    } catch (const std::exception& e) {
+      reason = e.what();
+      bgr.release();
+    }
+  } else if (read_image(s.path, bgr, &reason)) {
+    return true;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
-  if (bad_files_.insert(path).second) spdlog::warn("[data] skipping unreadable image '{}': {}", path, reason);
+  if (bad_files_.insert(name).second) spdlog::warn("[data] skipping unreadable image '{}': {}", name, reason);
   return false;
 }
 
@@ -117,13 +131,13 @@ void BatchLoader::load_sample(Slot& slot, int64_t position) {
   const auto idx = slot.samples[position];
   const auto label = dataset_.samples[idx].label;
   cv::Mat bgr;
-  bool ok = try_read(dataset_.samples[idx].path, &bgr);
+  bool ok = try_read(idx, &bgr);
   if (!ok) {
     // The next readable image of the same identity, in dataset order (deterministic).
     const auto& group = members_[label];
     const auto at = std::find(group.begin(), group.end(), idx) - group.begin();
     const auto n = static_cast<int64_t>(group.size());
-    for (int64_t step = 1; step < n && !ok; ++step) ok = try_read(dataset_.samples[group[(at + step) % n]].path, &bgr);
+    for (int64_t step = 1; step < n && !ok; ++step) ok = try_read(group[(at + step) % n], &bgr);
     std::lock_guard<std::mutex> lock(mutex_);
     ++substitutions_;
   }
@@ -134,7 +148,7 @@ void BatchLoader::load_sample(Slot& slot, int64_t position) {
       preprocess_into(bgr, config_.preprocess, augment_ ? &aug : nullptr, out);
       return;
     } catch (const std::exception& e) {
-      spdlog::warn("[data] cannot preprocess '{}': {}", dataset_.samples[idx].path, e.what());
+      spdlog::warn("[data] cannot preprocess '{}': {}", sample_name(dataset_, idx), e.what());
     }
   } else {
     spdlog::warn("[data] no readable image of identity '{}'; using a blank image", dataset_.identities[label]);

@@ -142,3 +142,12 @@ TEST(Config, EditDistance) {
   EXPECT_EQ(edit_distance("", "abc"), 3u);
   EXPECT_EQ(edit_distance("same", "same"), 0u);
 }
+
+TEST(Config, DataRecKey) {
+  const Config c = load_config_text("data:\n  rec: /data/faces_webface_112x112/train.rec\n", "rec.yaml");
+  EXPECT_EQ(c.data.rec, "/data/faces_webface_112x112/train.rec");
+  EXPECT_NE(to_yaml(c).find("rec: /data/faces_webface_112x112/train.rec"), std::string::npos);
+  const auto msg = error_of("data:\n  rec: a/train.rec\n  annotation: cls_train.txt\n");
+  EXPECT_NE(msg.find("data.rec"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("data.annotation"), std::string::npos) << msg;
+}

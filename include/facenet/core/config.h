@@ -65,6 +65,7 @@ struct AugmentConfig {
 struct DataConfig {
   std::string root;                ///< root/<identity>/<image>
   std::string annotation;          ///< `<label>;<path>` lines
+  std::string rec;                 ///< insightface/MXNet pack: train.rec (train.idx, property beside it)
   std::string include_identities;  ///< file of identity names to keep (one per line)
   SamplerKind sampler = SamplerKind::Triplet;
   int64_t identities_per_batch = 24;  ///< P of P x K

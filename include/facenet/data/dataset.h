@@ -3,6 +3,7 @@
 // Sources: a folder tree root/<identity>/<image> (CASIA-WebFace, LFW layout) or an
 // annotation file of `<label>;<path>` lines (the original FaceNet code's cls_train.txt).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,14 +11,20 @@
 
 namespace facenet::data {
 
+class PackReader;
+
 struct Sample {
-  std::string path;
+  std::string path;      ///< empty for a pack sample
   int64_t label = 0;
+  int64_t record = -1;   ///< pack image index (see PackReader) when the dataset is a pack, else -1
 };
 
 struct Dataset {
   std::vector<std::string> identities;  ///< label -> identity name
-  std::vector<Sample> samples;          ///< ordered by label, then path
+  std::vector<Sample> samples;          ///< ordered by label, then path (packs: then record)
+  /// Set when the images live in an insightface/MXNet pack (data.rec): samples then carry
+  /// `record` instead of a path, and the loader reads them through this reader.
+  std::shared_ptr<const PackReader> pack;
 
   int64_t num_classes() const { return static_cast<int64_t>(identities.size()); }
   int64_t size() const { return static_cast<int64_t>(samples.size()); }
@@ -70,10 +77,16 @@ std::vector<std::string> read_identity_list(const std::string& path);
 /// 0..n-1 in the dataset's order.
 Dataset keep_identities(const Dataset& dataset, const std::vector<std::string>& names);
 
-/// Folder tree (data.root) or annotation file (data.annotation, which wins when both are
-/// set), then data.include_identities; logs the summary. Throws facenet::Error for a missing
-/// source or an empty dataset.
+/// Annotation file (data.annotation), else a pack (data.rec, or a data.root folder holding
+/// train.rec), else a folder tree (data.root); then data.include_identities; logs the
+/// summary. Throws facenet::Error for a missing source or an empty dataset.
 Dataset load_dataset(const DataConfig& config);
+
+/// A sample's place in messages: its path, or "<train.rec>#<record key>" for a pack sample.
+std::string sample_name(const Dataset& dataset, int64_t index);
+
+/// A sample's encoded image bytes (the file, or the pack record's image). Throws facenet::Error.
+std::string read_sample_bytes(const Dataset& dataset, int64_t index);
 
 struct Split {
   Dataset train;

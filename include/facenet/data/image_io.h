@@ -1,5 +1,6 @@
 #pragma once
 // Image decoding with a reason on failure (missing, unreadable, truncated, undecodable).
+#include <cstddef>
 #include <string>
 
 namespace cv {
@@ -12,6 +13,10 @@ namespace facenet::data {
 /// `reason` when the file cannot be read, is a truncated JPEG (no end-of-image marker) or
 /// does not decode.
 bool read_image(const std::string& path, cv::Mat& bgr, std::string* reason = nullptr);
+
+/// Decodes encoded image bytes (a file's content, a pack record) as read_image does, with the
+/// same truncated-JPEG check.
+bool decode_image(const void* data, std::size_t size, cv::Mat& bgr, std::string* reason = nullptr);
 
 /// As read_image, but throws facenet::Error naming the path and the reason.
 void read_image_or_throw(const std::string& path, cv::Mat& bgr);

@@ -6,7 +6,8 @@
 // augmentation is seeded by (seed, k, position), so the batches are bit-identical whatever
 // the thread timing, and a run resumed from (sampler_state(), next_index()) continues exactly.
 //
-// A corrupt, truncated or unreadable image is logged once (path and reason), counted, and
+// A corrupt, truncated or unreadable image (or, for a pack, an unreadable record or undecodable
+// record bytes) is logged once (path or "<train.rec>#<record>" and reason), counted, and
 // replaced by the next readable image of the same identity (so batch shape and the triplet
 // layout stay intact); if none of that identity's images is readable the slot is filled with
 // zeros (mid-grey after normalisation). It never stops the run.
@@ -80,7 +81,7 @@ class BatchLoader {
   torch::Tensor image_buffer(int64_t batch);  ///< a recycled or new (batch, 3, S, S) tensor (lock held)
   void work();
   void load_sample(Slot& slot, int64_t position);
-  bool try_read(const std::string& path, void* bgr);
+  bool try_read(int64_t sample, void* bgr);
 
   const Dataset& dataset_;
   std::vector<std::vector<int64_t>> members_;
@@ -97,7 +98,7 @@ class BatchLoader {
   std::deque<Task> tasks_;
   bool stop_ = false;
   std::vector<torch::Tensor> pool_;  ///< batch buffers to recycle
-  std::set<std::string> bad_files_;
+  std::set<std::string> bad_files_;  ///< paths, or "<train.rec>#<record>" for pack samples
   int64_t substitutions_ = 0;
   std::vector<std::thread> threads_;
 };

@@ -1,0 +1,106 @@
+#pragma once
+// insightface training packs: a folder with train.rec (MXNet RecordIO), train.idx
+// (`key<TAB>byte offset` lines) and property (`num_identities,height,width`).
+//
+// insightface's layout (face2rec2.py, arcface_torch's MXFaceDataset):
+//   record 0               header: IRHeader flag 2, labels (first, end)
+//   records 1 .. first-1   images: IRHeader label = identity (or labels[0] when flag > 0), then the encoded image
+//   records first .. end-1 one per identity, in label order: flag 2, labels (start, stop) = its image records
+// Packs without the header record (plain im2rec output, every record an image) load too:
+// the labels are then read from each record's IRHeader through the index.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "facenet/data/dataset.h"
+#include "facenet/data/recordio.h"
+
+namespace facenet::data {
+
+/// A pack opened for random access. Holds only a compact index (offset, record key and label
+/// per image: 16 bytes an image), never the image bytes; read_image is thread-safe.
+class PackReader {
+ public:
+  /// `path`: the pack folder or its .rec file (the .idx is the same path with .idx; `property`
+  /// sits in the same folder and is optional for header-less packs). Throws facenet::Error
+  /// naming file:line for a malformed index, and file + byte offset for a bad header record.
+  explicit PackReader(const std::string& path);
+
+  const std::string& rec_path() const { return file_.path(); }
+  const std::string& idx_path() const { return idx_path_; }
+  /// True when record 0 is insightface's header record.
+  bool has_header_record() const { return has_header_; }
+
+  int64_t num_images() const { return static_cast<int64_t>(offsets_.size()); }
+  /// From `property` when present (and not smaller than the labels need), else max label + 1.
+  int64_t num_identities() const { return num_identities_; }
+  /// From `property`; 0 when unknown.
+  int64_t height() const { return height_; }
+  int64_t width() const { return width_; }
+
+  /// Image i's identity label, record key (its line's key in the .idx) and byte offset.
+  int64_t label(int64_t image) const { return labels_.at(static_cast<std::size_t>(image)); }
+  int64_t record(int64_t image) const { return keys_.at(static_cast<std::size_t>(image)); }
+  uint64_t offset(int64_t image) const { return offsets_.at(static_cast<std::size_t>(image)); }
+  /// Image indices of each label (index = label).
+  std::vector<std::vector<int64_t>> by_identity() const;
+
+  /// Image i's whole record and its header.
+  std::string read_record(int64_t image) const;
+  /// Image i's encoded image bytes (the record after its IRHeader). Throws facenet::Error
+  /// naming the .rec file and byte offset for a bad record.
+  std::string read_image(int64_t image) const;
+  /// "<rec path>#<record key>" for messages.
+  std::string describe(int64_t image) const;
+
+ private:
+  recordio::RecordFile file_;
+  std::string idx_path_;
+  bool has_header_ = false;
+  int64_t num_identities_ = 0, height_ = 0, width_ = 0;
+  std::vector<uint64_t> offsets_;
+  std::vector<uint32_t> keys_;
+  std::vector<int32_t> labels_;
+};
+
+/// True when `path` is a .rec file or a folder holding train.rec.
+bool is_pack(const std::string& path);
+
+/// A Dataset over a pack: identities named by their label number, samples with an empty path
+/// and `record` = the pack's image index, and `pack` set (the loader reads through it).
+Dataset load_pack_dataset(const std::string& path);
+
+struct PackOptions {
+  /// 0 = store each image's file bytes as they are. > 0 = images already size x size are
+  /// stored byte for byte; others are decoded, resized (area when shrinking, else bilinear)
+  /// to size x size and re-encoded as JPEG quality 95.
+  int64_t size = 0;
+  /// `property` height/width when size is 0 (0 = the first image's size, when it decodes).
+  int64_t property_height = 0, property_width = 0;
+};
+
+struct PackStats {
+  int64_t images = 0;
+  int64_t identities = 0;
+  int64_t resized = 0;  ///< re-encoded to size x size
+  int64_t skipped = 0;  ///< unreadable (size > 0 only: with size 0 the bytes are stored unchecked)
+};
+
+/// Writes train.rec, train.idx and property (each atomically) in insightface's layout:
+/// record 0 = header (flag 2, labels (first, end)); records 1..first-1 = images in dataset
+/// order (flag 0, label = identity, id = record index, id2 = 0); records first..end-1 = one per
+/// label 0..n-1 (flag 2, labels (start, stop), id = record index, id2 = 0, no image bytes).
+/// A Dataset that is itself a pack is read through its pack. Throws facenet::Error.
+PackStats write_pack(const Dataset& dataset, const std::string& out_dir, const PackOptions& options = {});
+
+/// Writes out_dir/<label>/<record>.<jpg|png|bmp|...> with each image's stored bytes (label and
+/// record zero-padded to equal width so a folder scan keeps pack order), so unpacking and
+/// write_pack with size 0 give back a byte-identical train.rec. Returns the images written.
+int64_t unpack(const PackReader& pack, const std::string& out_dir);
+
+/// File extension (with the dot) for encoded image bytes by their magic: .jpg .png .bmp .gif
+/// .webp .tif, ".bin" when unknown.
+std::string image_extension(const std::string& bytes);
+
+}  // namespace facenet::data

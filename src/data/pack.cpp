@@ -1,0 +1,474 @@
+// insightface / MXNet training packs: a compact random-access reader, the writer, unpack.
+#include "facenet/data/pack.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "facenet/core/error.h"
+#include "facenet/core/fs.h"
+#include "facenet/data/image_io.h"
+#include "parallel.h"
+
+namespace facenet::data {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kMaxExactFloat = 16777216.0;  // 2^24: labels and record numbers are float32
+
+struct IdxEntry {
+  uint64_t key;
+  uint64_t offset;
+  int64_t line;
+};
+
+/// Parses `key<TAB>offset` lines (any blanks between; blank lines skipped).
+std::vector<IdxEntry> read_idx(const std::string& path, uint64_t rec_size, const std::string& rec_path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw Error("cannot open pack index '" + path + "': " + std::strerror(errno));
+  std::vector<IdxEntry> out;
+  std::string carry;
+  std::vector<char> buf(1 << 20);
+  int64_t lineno = 0;
+  auto parse_line = [&](const char* b, const char* e) {
+    ++lineno;
+    while (e > b && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) --e;
+    while (b < e && (*b == ' ' || *b == '\t')) ++b;
+    if (b == e) return;
+    const auto where = path + ":" + std::to_string(lineno);
+    IdxEntry entry{0, 0, lineno};
+    auto r1 = std::from_chars(b, e, entry.key);
+    const char* p = r1.ptr;
+    const char* sep = p;
+    while (p < e && (*p == ' ' || *p == '\t')) ++p;
+    if (r1.ec != std::errc() || p == sep)
+      throw Error(where + ": expected '<record key><TAB><byte offset>', got '" + std::string(b, e) + "'");
+    auto r2 = std::from_chars(p, e, entry.offset);
+    if (r2.ec != std::errc() || r2.ptr != e)
+      throw Error(where + ": expected '<record key><TAB><byte offset>', got '" + std::string(b, e) + "'");
+    if (entry.key > 0xffffffffull) throw Error(where + ": record key " + std::to_string(entry.key) + " is too large");
+    if (entry.offset >= rec_size)
+      throw Error(where + ": byte offset " + std::to_string(entry.offset) + " is beyond the end of '" + rec_path +
+                  "' (" + std::to_string(rec_size) + " bytes)");
+    if (entry.offset % 4 != 0)
+      throw Error(where + ": byte offset " + std::to_string(entry.offset) + " is not a multiple of 4");
+    out.push_back(entry);
+  };
+  for (;;) {
+    const auto n = std::fread(buf.data(), 1, buf.size(), f);
+    if (n == 0) break;
+    const char* b = buf.data();
+    const char* e = b + n;
+    for (const char* nl; (nl = static_cast<const char*>(std::memchr(b, '\n', static_cast<std::size_t>(e - b))));) {
+      if (!carry.empty()) {
+        carry.append(b, nl);
+        parse_line(carry.data(), carry.data() + carry.size());
+        carry.clear();
+      } else {
+        parse_line(b, nl);
+      }
+      b = nl + 1;
+    }
+    carry.append(b, e);
+    if (carry.size() > 4096) throw Error(path + ":" + std::to_string(lineno + 1) + ": line too long (not an index file?)");
+  }
+  const bool read_error = std::ferror(f);
+  std::fclose(f);
+  if (read_error) throw Error("read error on '" + path + "'");
+  if (!carry.empty()) parse_line(carry.data(), carry.data() + carry.size());
+  if (out.empty()) throw Error("pack index '" + path + "' lists no records");
+  return out;
+}
+
+/// A float label as a non-negative integer (< 2^31), or -1.
+int64_t integral_label(float f) {
+  if (!std::isfinite(f) || f < 0 || f >= 2147483648.f || std::floor(f) != f) return -1;
+  return static_cast<int64_t>(f);
+}
+
+std::string lower_ext(const fs::path& p) {
+  auto e = p.extension().string();
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+  return e;
+}
+
+int digits(int64_t n) {
+  int d = 1;
+  while (n >= 10) n /= 10, ++d;
+  return d;
+}
+
+std::string padded(int64_t n, int width) {
+  auto s = std::to_string(n);
+  if (static_cast<int>(s.size()) < width) s.insert(0, width - s.size(), '0');
+  return s;
+}
+
+}  // namespace
+
+// ---- reader ----
+
+namespace {
+std::string rec_of(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return (fs::path(path) / "train.rec").string();
+  return path;
+}
+}  // namespace
+
+PackReader::PackReader(const std::string& path) : file_(rec_of(path)) {
+  const fs::path rec(file_.path());
+  idx_path_ = fs::path(rec).replace_extension(".idx").string();
+  const auto property_path = (rec.parent_path() / "property").string();
+  std::error_code ec;
+  if (!fs::exists(idx_path_, ec)) throw Error("pack index '" + idx_path_ + "' is missing (next to '" + rec.string() + "')");
+  auto entries = read_idx(idx_path_, file_.size(), file_.path());
+  std::stable_sort(entries.begin(), entries.end(), [](const IdxEntry& a, const IdxEntry& b) { return a.key < b.key; });
+  for (std::size_t i = 1; i < entries.size(); ++i)
+    if (entries[i].key == entries[i - 1].key)
+      throw Error(idx_path_ + ":" + std::to_string(entries[i].line) + ": record key " + std::to_string(entries[i].key) +
+                  " repeats line " + std::to_string(entries[i - 1].line));
+  auto find = [&](uint64_t key) -> const IdxEntry* {
+    auto it = std::lower_bound(entries.begin(), entries.end(), key,
+                               [](const IdxEntry& e, uint64_t k) { return e.key < k; });
+    return it != entries.end() && it->key == key ? &*it : nullptr;
+  };
+  auto where = [&](const IdxEntry& e) {
+    return file_.path() + ": record " + std::to_string(e.key) + " at byte offset " + std::to_string(e.offset);
+  };
+
+  // property: `num_identities,height,width`.
+  int64_t property_ids = -1;
+  if (fs::exists(property_path, ec)) {
+    std::ifstream in(property_path);
+    std::string line;
+    std::getline(in, line);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    long long n = -1, h = -1, w = -1;
+    char tail = 0;
+    if (std::sscanf(line.c_str(), "%lld,%lld,%lld%c", &n, &h, &w, &tail) != 3 || n < 0 || h < 0 || w < 0)
+      throw Error(property_path + ":1: expected '<num_identities>,<height>,<width>', got '" + line + "'");
+    property_ids = n;
+    height_ = h;
+    width_ = w;
+  }
+
+  // insightface's header record: key 0, flag >= 2, labels (first, end), no image bytes.
+  int64_t first = 0, end = 0;
+  if (const auto* e0 = find(0)) {
+    const auto rec0 = file_.read(e0->offset, nullptr, 4096);
+    if (rec0.size() >= recordio::kIRHeaderSize) {
+      std::string_view data;
+      const auto h = recordio::unpack(rec0, &data, where(*e0));
+      if (h.flag >= 2 && data.empty()) {
+        first = integral_label(h.labels[0]);
+        end = integral_label(h.labels[1]);
+        has_header_ = first >= 1 && end >= first;
+        if (!has_header_)
+          throw Error(where(*e0) + ": header record labels (" + std::to_string(h.labels[0]) + ", " +
+                      std::to_string(h.labels[1]) + ") are not a record range (first >= 1, end >= first)");
+      }
+    }
+  }
+
+  if (has_header_) {
+    if (property_ids < 0) throw Error("pack property file '" + property_path + "' is missing");
+    // One identity record per identity: its image records' range [start, stop); the label is
+    // the first image's own IRHeader label (insightface numbers identities 0.. in this order).
+    std::vector<int64_t> seen_label;
+    for (int64_t k = first; k < end; ++k) {
+      const auto* e = find(static_cast<uint64_t>(k));
+      if (!e) throw Error(idx_path_ + ": identity record " + std::to_string(k) + " (header range [" +
+                          std::to_string(first) + ", " + std::to_string(end) + ")) is not in the index");
+      const auto rec = file_.read(e->offset, nullptr, 256);
+      const auto h = recordio::unpack(rec, nullptr, where(*e));
+      if (h.flag < 2)
+        throw Error(where(*e) + ": identity record has flag " + std::to_string(h.flag) + " (expected 2 labels)");
+      const auto start = integral_label(h.labels[0]), stop = integral_label(h.labels[1]);
+      if (start < 1 || stop < start || stop > first)
+        throw Error(where(*e) + ": identity range (" + std::to_string(h.labels[0]) + ", " +
+                    std::to_string(h.labels[1]) + ") is not within the image records [1, " + std::to_string(first) + ")");
+      if (start == stop) continue;
+      int64_t label = -1;
+      for (int64_t r = start; r < stop; ++r) {
+        const auto* img = find(static_cast<uint64_t>(r));
+        if (!img) throw Error(idx_path_ + ": image record " + std::to_string(r) + " (identity record " +
+                              std::to_string(k) + ") is not in the index");
+        if (label < 0) {
+          // A bad first record: fall back to the identity's position (insightface's numbering).
+          try {
+            const auto ih = recordio::unpack(file_.read(img->offset, nullptr, 256), nullptr, where(*img));
+            label = integral_label(ih.first_label());
+          } catch (const Error& err) {
+            spdlog::warn("[data] {}", err.what());
+          }
+          if (label < 0) label = k - first;
+          if (label >= std::max(end - first, property_ids))
+            throw Error(where(*img) + ": label " + std::to_string(label) + " is not below the " +
+                        std::to_string(std::max(end - first, property_ids)) + " identities of the header record");
+        }
+        offsets_.push_back(img->offset);
+        keys_.push_back(static_cast<uint32_t>(r));
+        labels_.push_back(static_cast<int32_t>(label));
+      }
+    }
+  } else {
+    // Every record is an image: read each IRHeader's label through the index.
+    const auto n = static_cast<int64_t>(entries.size());
+    std::vector<int32_t> labels(entries.size(), -1);
+    std::vector<std::string> problems(entries.size());
+    parallel_for(n, std::min<int64_t>(4, resolve_threads(0)), [&](int64_t i) {
+      const auto& e = entries[static_cast<std::size_t>(i)];
+      try {
+        const auto h = recordio::unpack(file_.read(e.offset, nullptr, 256), nullptr, where(e));
+        const auto l = integral_label(h.first_label());
+        if (l < 0) throw Error(where(e) + ": label " + std::to_string(h.first_label()) + " is not a non-negative integer");
+        labels[static_cast<std::size_t>(i)] = static_cast<int32_t>(l);
+      } catch (const Error& err) {
+        problems[static_cast<std::size_t>(i)] = err.what();
+      }
+    });
+    int64_t skipped = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (labels[i] < 0) {
+        if (skipped++ < 5) spdlog::warn("[data] skipping an unreadable pack record: {}", problems[i]);
+        continue;
+      }
+      offsets_.push_back(entries[i].offset);
+      keys_.push_back(static_cast<uint32_t>(entries[i].key));
+      labels_.push_back(labels[i]);
+    }
+    if (skipped) spdlog::warn("[data] {}: skipped {} unreadable records of {}", file_.path(), skipped, entries.size());
+    // Order by label, then record key (the Dataset convention).
+    std::vector<std::size_t> order(offsets_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels_[a] < labels_[b]; });
+    auto permute = [&](auto& v) {
+      std::remove_reference_t<decltype(v)> out(v.size());
+      for (std::size_t i = 0; i < order.size(); ++i) out[i] = v[order[i]];
+      v.swap(out);
+    };
+    permute(offsets_);
+    permute(keys_);
+    permute(labels_);
+  }
+  if (offsets_.empty()) throw Error("pack '" + file_.path() + "' holds no images");
+  int64_t max_label = 0;
+  for (const auto l : labels_) max_label = std::max<int64_t>(max_label, l);
+  // Labels far beyond the image count are corruption, not identities (and would cost memory).
+  if (property_ids > 4 * num_images() + 1024) {
+    spdlog::warn("[data] {}: ignoring property's {} identities for {} images", property_path, property_ids,
+                 num_images());
+    property_ids = -1;
+  }
+  const int64_t label_limit = std::max<int64_t>(property_ids, 4 * num_images() + 1024);
+  if (max_label >= label_limit)
+    throw Error(file_.path() + ": label " + std::to_string(max_label) + " is implausible for " +
+                std::to_string(num_images()) + " images (a corrupt record header?)");
+  num_identities_ = std::max<int64_t>(max_label + 1, property_ids);
+  if (property_ids >= 0 && property_ids < max_label + 1)
+    spdlog::warn("[data] {} says {} identities but labels go up to {}", property_path, property_ids, max_label);
+}
+
+std::vector<std::vector<int64_t>> PackReader::by_identity() const {
+  std::vector<std::vector<int64_t>> out(static_cast<std::size_t>(num_identities_));
+  for (std::size_t i = 0; i < labels_.size(); ++i) out[static_cast<std::size_t>(labels_[i])].push_back(int64_t(i));
+  return out;
+}
+
+std::string PackReader::describe(int64_t image) const {
+  return file_.path() + "#" + std::to_string(record(image));
+}
+
+std::string PackReader::read_record(int64_t image) const { return file_.read(offset(image)); }
+
+std::string PackReader::read_image(int64_t image) const {
+  const auto rec = read_record(image);
+  std::string_view data;
+  recordio::unpack(rec, &data,
+                   file_.path() + ": record " + std::to_string(record(image)) + " at byte offset " +
+                       std::to_string(offset(image)));
+  return std::string(data);
+}
+
+bool is_pack(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return fs::is_regular_file(fs::path(path) / "train.rec", ec);
+  return lower_ext(path) == ".rec";
+}
+
+Dataset load_pack_dataset(const std::string& path) {
+  auto reader = std::make_shared<PackReader>(path);
+  Dataset ds;
+  ds.identities.reserve(static_cast<std::size_t>(reader->num_identities()));
+  for (int64_t l = 0; l < reader->num_identities(); ++l) ds.identities.push_back(std::to_string(l));
+  ds.samples.resize(static_cast<std::size_t>(reader->num_images()));
+  for (int64_t i = 0; i < reader->num_images(); ++i) {
+    auto& s = ds.samples[static_cast<std::size_t>(i)];
+    s.label = reader->label(i);
+    s.record = i;
+  }
+  ds.pack = std::move(reader);
+  return ds;
+}
+
+// ---- writer ----
+
+std::string image_extension(const std::string& b) {
+  auto starts = [&](const char* magic, std::size_t n) { return b.size() >= n && std::memcmp(b.data(), magic, n) == 0; };
+  if (starts("\xFF\xD8\xFF", 3)) return ".jpg";
+  if (starts("\x89PNG\r\n\x1A\n", 8)) return ".png";
+  if (starts("BM", 2)) return ".bmp";
+  if (starts("GIF8", 4)) return ".gif";
+  if (b.size() >= 12 && starts("RIFF", 4) && std::memcmp(b.data() + 8, "WEBP", 4) == 0) return ".webp";
+  if (starts("II*\0", 4) || starts("MM\0*", 4)) return ".tif";
+  return ".bin";
+}
+
+namespace {
+
+void write_all(std::FILE* f, const std::string& s, const std::string& path) {
+  if (std::fwrite(s.data(), 1, s.size(), f) != s.size()) throw Error("write error on '" + path + "'");
+}
+
+}  // namespace
+
+PackStats write_pack(const Dataset& dataset, const std::string& out_dir, const PackOptions& options) {
+  if (options.size < 0) throw Error("pack size must be >= 0 (got " + std::to_string(options.size) + ")");
+  fs::create_directories(out_dir);
+  const auto rec_path = (fs::path(out_dir) / "train.rec").string();
+  const auto idx_path = (fs::path(out_dir) / "train.idx").string();
+  const auto property_path = (fs::path(out_dir) / "property").string();
+  const int64_t n_ids = dataset.num_classes();
+  if (dataset.samples.empty()) throw Error("write_pack: the dataset holds no images");
+  if (double(dataset.size()) + double(n_ids) + 1 >= kMaxExactFloat)
+    throw Error("write_pack: more than 2^24 records cannot be numbered exactly in float32 labels");
+
+  std::vector<int64_t> order(dataset.samples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return dataset.samples[a].label < dataset.samples[b].label; });
+
+  PackStats stats;
+  stats.identities = n_ids;
+  int64_t height = options.size > 0 ? options.size : options.property_height;
+  int64_t width = options.size > 0 ? options.size : options.property_width;
+  std::vector<std::pair<int64_t, int64_t>> ranges(static_cast<std::size_t>(n_ids), {-1, -1});
+
+  write_atomic_with(rec_path, [&](const std::string& rec_tmp) {
+    write_atomic_with(idx_path, [&](const std::string& idx_tmp) {
+      recordio::RecordWriter rec(rec_tmp);
+      std::FILE* idx = std::fopen(idx_tmp.c_str(), "wb");
+      if (!idx) throw Error("cannot create '" + idx_tmp + "': " + std::strerror(errno));
+      std::unique_ptr<std::FILE, int (*)(std::FILE*)> idx_guard(idx, &std::fclose);
+      auto add = [&](int64_t key, const std::string& payload) {
+        const auto at = rec.write(payload);
+        write_all(idx, std::to_string(key) + "\t" + std::to_string(at) + "\n", idx_path);
+      };
+      auto header_payload = [](int64_t first, int64_t end) {
+        recordio::IRHeader h;
+        h.labels = {float(first), float(end)};
+        return recordio::pack(h, "");
+      };
+      // Record 0 first, with placeholder labels of the same encoded size; rewritten at the end.
+      add(0, header_payload(1, 1));
+      int64_t key = 1;
+      for (const auto i : order) {
+        const auto& s = dataset.samples[static_cast<std::size_t>(i)];
+        std::string bytes;
+        try {
+          bytes = read_sample_bytes(dataset, i);
+        } catch (const Error& e) {
+          spdlog::warn("[pack] skipping '{}': {}", sample_name(dataset, i), e.what());
+          ++stats.skipped;
+          continue;
+        }
+        if (options.size > 0 || (height == 0 && width == 0)) {
+          cv::Mat img;
+          std::string reason;
+          if (!decode_image(bytes.data(), bytes.size(), img, &reason)) {
+            if (options.size > 0) {
+              spdlog::warn("[pack] skipping '{}': {}", sample_name(dataset, i), reason);
+              ++stats.skipped;
+              continue;
+            }
+          } else if (options.size == 0) {
+            height = img.rows;
+            width = img.cols;
+          } else if (img.rows != options.size || img.cols != options.size) {
+            cv::Mat out;
+            const bool shrink = img.rows > options.size || img.cols > options.size;
+            cv::resize(img, out, cv::Size(int(options.size), int(options.size)), 0, 0,
+                       shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+            std::vector<unsigned char> buf;
+            if (!cv::imencode(".jpg", out, buf, {cv::IMWRITE_JPEG_QUALITY, 95}))
+              throw Error("cannot encode '" + sample_name(dataset, i) + "' as JPEG");
+            bytes.assign(buf.begin(), buf.end());
+            ++stats.resized;
+          }
+        }
+        recordio::IRHeader h;
+        h.label = float(s.label);
+        h.id = static_cast<uint64_t>(key);
+        auto& range = ranges[static_cast<std::size_t>(s.label)];
+        if (range.first < 0) range.first = key;
+        range.second = key + 1;
+        add(key++, recordio::pack(h, bytes));
+        ++stats.images;
+      }
+      if (stats.images == 0) throw Error("write_pack: no readable images to write to '" + out_dir + "'");
+      const int64_t first = key;
+      int64_t next_start = 1;
+      for (auto& range : ranges) {
+        if (range.first < 0) range = {next_start, next_start};  // an identity without images: empty range
+        next_start = range.second;
+        recordio::IRHeader h;
+        h.labels = {float(range.first), float(range.second)};
+        h.id = static_cast<uint64_t>(key);
+        add(key++, recordio::pack(h, ""));
+      }
+      rec.close();
+      // The real header record: same length as the placeholder (2 float labels, no magic inside).
+      const auto header = recordio::encode_record(header_payload(first, key));
+      std::FILE* f = std::fopen(rec_tmp.c_str(), "r+b");
+      if (!f) throw Error("cannot reopen '" + rec_tmp + "'");
+      const bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
+      if (std::fclose(f) != 0 || !ok) throw Error("write error on '" + rec_tmp + "'");
+      if (std::fflush(idx) != 0 || std::ferror(idx)) throw Error("write error on '" + idx_tmp + "'");
+    });
+  });
+  write_file_atomic(property_path,
+                    std::to_string(n_ids) + "," + std::to_string(height) + "," + std::to_string(width) + "\n");
+  spdlog::info("[pack] {}: {} images, {} identities ({} resized, {} skipped)", out_dir, stats.images, stats.identities,
+               stats.resized, stats.skipped);
+  return stats;
+}
+
+int64_t unpack(const PackReader& pack, const std::string& out_dir) {
+  const int label_width = digits(std::max<int64_t>(0, pack.num_identities() - 1));
+  int64_t max_key = 0;
+  for (int64_t i = 0; i < pack.num_images(); ++i) max_key = std::max(max_key, pack.record(i));
+  const int key_width = digits(max_key);
+  int64_t written = 0;
+  for (int64_t i = 0; i < pack.num_images(); ++i) {
+    const auto bytes = pack.read_image(i);
+    const auto path = fs::path(out_dir) / padded(pack.label(i), label_width) /
+                      (padded(pack.record(i), key_width) + image_extension(bytes));
+    write_file_atomic(path.string(), bytes);
+    ++written;
+  }
+  return written;
+}
+
+}  // namespace facenet::data
