@@ -101,6 +101,7 @@ void Trainer::add_default_listeners() {
   listeners_.add(std::make_shared<ProgressLine>());
   listeners_.add(std::make_shared<EvalHistory>());
   listeners_.add(std::make_shared<CheckpointRotation>());
+  listeners_.add(std::make_shared<TensorBoardEvents>());
 }
 
 void Trainer::build_data() {

@@ -50,4 +50,20 @@ class CheckpointRotation : public TrainingListener {
   void on_epoch_end(Trainer& t, int64_t epoch, bool improved) override;
 };
 
+/// <run>/tb/events.out.tfevents.*: train/* scalars at every log window (loss terms, lr, img/s,
+/// data wait), val/accuracy, eval/* for every evaluation metric and the eval/roc image, so
+/// `tensorboard --logdir runs` shows the run. Step = optimiser step.
+class TensorBoardEvents : public TrainingListener {
+ public:
+  TensorBoardEvents();
+  ~TensorBoardEvents() override;
+  void on_train_begin(Trainer& t) override;
+  void on_log(Trainer& t, const LogWindow& w) override;
+  void on_validation(Trainer& t, int64_t epoch, double accuracy) override;
+  void on_evaluation(Trainer& t, const Evaluation& e) override;
+
+ private:
+  std::unique_ptr<TensorBoardWriter> writer_;
+};
+
 }  // namespace facenet::train
