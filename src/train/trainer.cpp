@@ -53,7 +53,7 @@ TrainResult Trainer::fit(const FitOptions& options) {
   set_train_mode(*model_, config_.train.freeze_bn);
   loss_->train();
   spdlog::info("[train] starting at step {} of {}", state_.step, total_steps_);
-  listeners_.each([&](TrainingListener& l) { l.on_train_begin(*this); });
+  begin();
   // A time series of held-out accuracy starts from the untrained network.
   if (config_.train.eval_every_minutes > 0 && state_.step == 0) evaluate("step-0");
 
@@ -94,7 +94,17 @@ Trainer::Trainer(const Config& config, std::shared_ptr<RunContext> context)
 
 Trainer::~Trainer() = default;
 
-void Trainer::add_listener(std::shared_ptr<TrainingListener> listener) { listeners_.add(std::move(listener)); }
+void Trainer::add_listener(std::shared_ptr<TrainingListener> listener) {
+  if (begun_) listener->on_train_begin(*this);  // it missed the start
+  listeners_.add(std::move(listener));
+}
+
+/// Listeners set up their outputs once, before the first step, whoever drives the loop.
+void Trainer::begin() {
+  if (begun_) return;
+  begun_ = true;
+  listeners_.each([&](TrainingListener& l) { l.on_train_begin(*this); });
+}
 
 void Trainer::add_default_listeners() {
   listeners_.add(std::make_shared<MetricsFiles>());
@@ -147,6 +157,7 @@ void Trainer::build_evaluator() {
 }
 
 void Trainer::resume(const Checkpoint& checkpoint) {
+  if (begun_) throw Error("Trainer::resume(" + checkpoint.path() + ") must come before the first step");
   // Every rank reads the checkpoint (so it must be reachable at the same path everywhere).
   checkpoint.load_into(*model_, loss_.ptr().get(), optimizer_.get(), /*restore_rng=*/true);
   const int world = ctx_->world();
@@ -189,6 +200,7 @@ data::Batch Trainer::next_batch() {
 }
 
 StepStats Trainer::train_step(const data::Batch& batch) {
+  begin();
   const auto& t = config_.train;
   const int world = ctx_->world();
   StepStats s;

@@ -38,6 +38,15 @@ TEST(CliTrainEval, TrainsEvaluatesAndResumes) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("resumed from"), std::string::npos) << r.output;
 
+  // On resume, --config is refused (never silently ignored) and so is a change of a fixed key;
+  // keys a resumed run may change are taken (above: train.epochs).
+  r = run_cli("train --resume " + out + " --config " FACENET_SOURCE_DIR "/configs/synth_smoke.yaml");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--config cannot be combined with --resume"), std::string::npos) << r.output;
+  r = run_cli("train --resume " + out + " --set model.embedding_size=32 --set train.epochs=3");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("model.embedding_size: cannot change on --resume"), std::string::npos) << r.output;
+
   // Evaluate the checkpoint with other switches.
   r = run_cli("eval --checkpoint " + out + "/checkpoints/last.pt --data-dir " + set.test + " --pairs " + set.pairs +
               " --out " + out + "/eval-cli --distance cosine --flip concat --threads 2");

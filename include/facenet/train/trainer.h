@@ -65,7 +65,7 @@ class Trainer {
   void add_listener(std::shared_ptr<TrainingListener> listener);
 
   /// Continues from `checkpoint`: weights, head, optimiser, RNG, step and sampler position.
-  /// Call before fit(); a run continued this way is bit-identical to one never stopped.
+  /// Call before the first step; a run continued this way is bit-identical to one never stopped.
   void resume(const Checkpoint& checkpoint);
 
   /// The recipe: trains until the schedule, the time budget, a signal or a step limit ends it.
@@ -105,6 +105,7 @@ class Trainer {
 
  private:
   struct StopDecision;
+  void begin();
   void build_data();
   void build_model();
   void build_evaluator();
@@ -147,6 +148,7 @@ class Trainer {
   RateMeter window_;             ///< images in the current logging window
   double window_wait_s_ = 0;
   int64_t first_step_ = -1;      ///< the step fit() started from (for the ETA)
+  bool begun_ = false;           ///< listeners had on_train_begin
 };
 
 struct TrainOptions {
