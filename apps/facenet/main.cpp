@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   facenet::cli::register_embed(app);
   facenet::cli::register_verify(app);
   facenet::cli::register_identify(app);
+  facenet::cli::register_check(app);
 
   try {
     app.parse(argc, argv);
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << facenet::error_message(e) << "\n";
     return 1;
   }
   return 0;

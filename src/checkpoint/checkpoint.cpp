@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
+#include "facenet/core/zip_digest.h"
 
 namespace facenet {
 namespace fs = std::filesystem;
@@ -61,13 +63,18 @@ void save_checkpoint(const std::string& path, const CheckpointParts& parts) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     root.write("rng", gen.get_state());
   }
-  write_atomic_with(path, [&](const std::string& tmp) { root.save_to(tmp); });
+  write_atomic_with(path, [&](const std::string& tmp) {
+    root.save_to(tmp);
+    seal_zip(tmp);  // the content digest Checkpoint::open verifies
+  });
 }
 
 Checkpoint Checkpoint::open(const std::string& path) {
   if (!fs::exists(path)) throw Error("checkpoint '" + path + "' does not exist");
   Checkpoint c;
   c.path_ = path;
+  c.intact_ = verify_zip(path) == DigestCheck::Intact;  // throws, naming the file, when damaged
+  if (!c.intact_) spdlog::debug("'{}' has no content digest (written before facenet-cpp recorded one)", path);
   c.archive_ = std::make_shared<Archive>();
   auto& ar = c.archive_->archive;
   try {
@@ -91,7 +98,7 @@ Checkpoint Checkpoint::open(const std::string& path) {
   } catch (const ConfigError&) {
     throw;
   } catch (const std::exception& e) {
-    throw Error("'" + path + "' is not a facenet checkpoint: " + e.what());
+    throw Error("'" + path + "' is not a facenet checkpoint: " + error_message(e));
   }
   return c;
 }

@@ -51,7 +51,7 @@ bool decode_image(const void* data, std::size_t size, cv::Mat& bgr, std::string*
     const cv::Mat raw(1, static_cast<int>(size), CV_8UC1, const_cast<unsigned char*>(bytes));
     bgr = cv::imdecode(raw, cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {
-    return fail(std::string("cannot decode: ") + e.what());
+    return fail(std::string("cannot decode: ") + error_message(e));
   }
   if (bgr.empty()) return fail("cannot decode the image data");
   return true;

@@ -1,3 +1,4 @@
+#include "facenet/core/error.h"
 #include "facenet/data/loader.h"
 
 #include <spdlog/spdlog.h>
@@ -114,7 +115,7 @@ bool BatchLoader::try_read(int64_t sample, void* out) {
       const auto bytes = dataset_.pack->read_image(s.record);
       if (decode_image(bytes.data(), bytes.size(), bgr, &reason)) return true;
     } catch (const std::exception& e) {
-      reason = e.what();
+      reason = error_message(e);
       bgr.release();
     }
   } else if (read_image(s.path, bgr, &reason)) {
@@ -148,7 +149,7 @@ void BatchLoader::load_sample(Slot& slot, int64_t position) {
       preprocess_into(bgr, config_.preprocess, augment_ ? &aug : nullptr, out);
       return;
     } catch (const std::exception& e) {
-      spdlog::warn("[data] cannot preprocess '{}': {}", sample_name(dataset_, idx), e.what());
+      spdlog::warn("[data] cannot preprocess '{}': {}", sample_name(dataset_, idx), error_message(e));
     }
   } else {
     spdlog::warn("[data] no readable image of identity '{}'; using a blank image", dataset_.identities[label]);

@@ -390,7 +390,7 @@ PackStats write_pack(const Dataset& dataset, const std::string& out_dir, const P
         try {
           bytes = read_sample_bytes(dataset, i);
         } catch (const Error& e) {
-          spdlog::warn("[pack] skipping '{}': {}", sample_name(dataset, i), e.what());
+          spdlog::warn("[pack] skipping '{}': {}", sample_name(dataset, i), error_message(e));
           ++stats.skipped;
           continue;
         }

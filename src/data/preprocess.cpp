@@ -43,7 +43,7 @@ void from_json(const nlohmann::json& j, PreprocessConfig& c) {
     c.image_size = j.value("image_size", d.image_size);
     c.center_crop = j.value("center_crop", d.center_crop);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("preprocess: ") + e.what());
+    throw Error(std::string("preprocess: ") + error_message(e));
   }
   c.resize = parse_enum(j, "resize", {ResizeMode::Resize, ResizeMode::Letterbox}, d.resize);
   c.normalization = parse_enum(j, "normalization",

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "facenet/core/error.h"
+#include "facenet/core/crc32c.h"
 #include "facenet/core/fs.h"
 #include "facenet/export/export.h"
 #include "facenet/models/graph.h"
@@ -183,9 +184,14 @@ void export_onnx(models::FaceNetImpl& model, const infer::ExportMeta& meta, cons
   try {
     onnx::checker::check_model(proto);
   } catch (const std::exception& e) {
-    throw Error("export: the ONNX model for '" + path + "' fails onnx::checker: " + e.what());
+    throw Error("export: the ONNX model for '" + path + "' fails onnx::checker: " + error_message(e));
   }
   std::string bytes;
+  if (!proto.SerializeToString(&bytes)) throw Error("export: cannot serialise the ONNX model for '" + path + "'");
+  // The content digest load_network verifies: CRC-32C of the model serialised without it.
+  auto* digest = proto.add_metadata_props();
+  digest->set_key(infer::kOnnxDigestKey);
+  digest->set_value(fmt::format("crc32c:{:08x}", crc32c::value(bytes)));
   if (!proto.SerializeToString(&bytes)) throw Error("export: cannot serialise the ONNX model for '" + path + "'");
   write_file_atomic(path, bytes);
   write_sidecar(path, meta);

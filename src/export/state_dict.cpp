@@ -91,7 +91,7 @@ NamedTensors read_state_dict(const std::string& path) {
       value = torch::pickle_load(std::vector<char>(text.begin(), text.end()));
   } catch (const std::exception& e) {
     throw Error("'" + path + "' is not a readable PyTorch state dict (torch.save / pickle): " +
-                std::string(e.what()).substr(0, 200));
+                error_message(e).substr(0, 200));
   }
   if (!value.isGenericDict()) throw Error("'" + path + "' holds a " + value.tagKind() + ", not a name -> tensor dict");
   NamedTensors out;

@@ -6,6 +6,7 @@
 
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
+#include "facenet/core/zip_digest.h"
 #include "facenet/export/export.h"
 #include "facenet/models/graph.h"
 
@@ -19,12 +20,15 @@ void export_torchscript(models::FaceNetImpl& model, const infer::ExportMeta& met
   try {
     m = to_script_module(build_graph(model));
   } catch (const std::exception& e) {
-    throw Error("export: TorchScript compilation failed for '" + path + "': " + std::string(e.what()).substr(0, 500));
+    throw Error("export: TorchScript compilation failed for '" + path + "': " + error_message(e).substr(0, 500));
   }
   const auto json = infer::meta_to_json(meta);
   m.register_attribute("facenet_meta", c10::StringType::get(), json);
   torch::jit::ExtraFilesMap extra{{"meta.json", json}};
-  write_atomic_with(path, [&](const std::string& tmp) { m.save(tmp, extra); });
+  write_atomic_with(path, [&](const std::string& tmp) {
+    m.save(tmp, extra);
+    seal_zip(tmp);  // the content digest load_network verifies
+  });
 }
 
 }  // namespace facenet::exporting

@@ -53,12 +53,12 @@ ExportMeta meta_from_json(const std::string& text, const std::string& origin) {
     m.source = j.value("source", "");
     return m;
   } catch (const std::exception& e) {
-    throw Error("'" + origin + "': bad facenet metadata: " + e.what());
+    throw Error("'" + origin + "': bad facenet metadata: " + error_message(e));
   }
 }
 
-ExportMeta meta_from_checkpoint(const std::string& checkpoint) {
-  const auto info = facenet::read_checkpoint_info(checkpoint);
+ExportMeta meta_from_checkpoint(const Checkpoint& checkpoint) {
+  const auto& info = checkpoint.info();
   ExportMeta m;
   m.backbone = info.config.model.backbone;
   m.embedding_size = info.config.model.embedding_size;
@@ -67,7 +67,7 @@ ExportMeta meta_from_checkpoint(const std::string& checkpoint) {
   m.threshold = info.state.threshold_at_far;
   m.far_target = info.config.eval.far_target;
   m.distance = info.config.eval.distance;
-  m.source = checkpoint;
+  m.source = checkpoint.path();
   return m;
 }
 

@@ -1,6 +1,7 @@
 #include "facenet/infer/network_loader.h"
 
 #include <caffe2/serialize/inline_container.h>
+#include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -9,7 +10,9 @@
 #include <fstream>
 #include <opencv2/dnn.hpp>
 
+#include "facenet/core/crc32c.h"
 #include "facenet/core/error.h"
+#include "facenet/core/zip_digest.h"
 #include "facenet/data/preprocess.h"
 #include "facenet/infer/inference.h"
 #include "facenet/models/facenet.h"
@@ -27,27 +30,49 @@ std::string head_bytes(const std::string& path, size_t n) {
 }
 
 LoadedNetwork load_torchscript(const std::string& path) {
+  const bool intact = verify_zip(path) == DigestCheck::Intact;
   torch::jit::ExtraFilesMap extra{{"meta.json", ""}};
   std::shared_ptr<torch::jit::Module> module;
   try {
     module = std::make_shared<torch::jit::Module>(torch::jit::load(path, torch::kCPU, extra));
   } catch (const std::exception& e) {
-    throw Error("'" + path + "' is a corrupt TorchScript export: " + std::string(e.what()).substr(0, 200));
+    throw Error("'" + path + "' is a corrupt TorchScript export: " + error_message(e).substr(0, 200));
   }
   module->eval();
-  LoadedNetwork net{ModelKind::TorchScript, meta_from_json(extra["meta.json"], path + " (meta.json)"), {}};
+  LoadedNetwork net{ModelKind::TorchScript, meta_from_json(extra["meta.json"], path + " (meta.json)"), intact, {}};
   net.forward = compile_for_inference(*module);
   return net;
 }
 
 LoadedNetwork load_checkpoint_network(const std::string& path) {
-  const auto info = facenet::read_checkpoint_info(path);
-  LoadedNetwork net{ModelKind::Checkpoint, meta_from_checkpoint(path), {}};
-  auto model = models::make_model(info.config.model);
-  facenet::load_checkpoint(path, *model);
+  const auto checkpoint = Checkpoint::open(path);
+  LoadedNetwork net{ModelKind::Checkpoint, meta_from_checkpoint(checkpoint), checkpoint.digest_verified(), {}};
+  auto model = models::make_model(checkpoint.info().config.model);
+  checkpoint.load_into(*model);
   model->eval();
   net.forward = compile_for_inference(*model);
   return net;
+}
+
+/// True when the model's digest matches; false when it has none (an older export); throws
+/// naming the file when it does not match.
+bool verify_onnx_digest(const std::string& path, onnx::ModelProto proto) {
+  auto* props = proto.mutable_metadata_props();
+  std::string recorded;
+  for (int i = 0; i < props->size(); ++i)
+    if (props->Get(i).key() == kOnnxDigestKey) {
+      recorded = props->Get(i).value();
+      props->DeleteSubrange(i, 1);
+      break;
+    }
+  if (recorded.empty()) return false;
+  std::string bytes;
+  proto.SerializeToString(&bytes);
+  const auto actual = fmt::format("crc32c:{:08x}", crc32c::value(bytes));
+  if (actual != recorded)
+    throw Error("'" + path + "' is damaged: its content digest does not match (" + actual + ", recorded " + recorded +
+                "); the file was altered after it was exported (disk or copy error). Use another copy");
+  return true;
 }
 
 LoadedNetwork load_onnx(const std::string& path, const onnx::ModelProto& proto) {
@@ -59,9 +84,10 @@ LoadedNetwork load_onnx(const std::string& path, const onnx::ModelProto& proto) 
   try {
     *net_ptr = cv::dnn::readNetFromONNX(path);
   } catch (const cv::Exception& e) {
-    throw Error("'" + path + "': OpenCV DNN cannot load this ONNX model: " + std::string(e.what()).substr(0, 200));
+    throw Error("'" + path + "': OpenCV DNN cannot load this ONNX model: " + error_message(e).substr(0, 200));
   }
-  LoadedNetwork net{ModelKind::ONNX, meta_from_json(meta_json, path + " (facenet.meta)"), {}};
+  LoadedNetwork net{ModelKind::ONNX, meta_from_json(meta_json, path + " (facenet.meta)"), verify_onnx_digest(path, proto),
+                    {}};
   net.forward = [net_ptr](const torch::Tensor& x) {
     auto in = x.to(torch::kCPU, torch::kFloat).contiguous();
     const int dims[4] = {int(in.size(0)), int(in.size(1)), int(in.size(2)), int(in.size(3))};
@@ -84,7 +110,7 @@ LoadedNetwork load_network(const std::string& path) {
       caffe2::serialize::PyTorchStreamReader reader(path);
       is_export = reader.hasRecord("extra/meta.json");
     } catch (const std::exception& e) {
-      throw Error("'" + path + "' is a corrupt torch archive: " + std::string(e.what()).substr(0, 200));
+      throw Error("'" + path + "' is a corrupt torch archive: " + error_message(e).substr(0, 200));
     }
     return is_export ? load_torchscript(path) : load_checkpoint_network(path);
   }

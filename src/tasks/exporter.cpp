@@ -13,9 +13,10 @@
 namespace facenet::tasks {
 
 std::string run_export(const std::string& checkpoint, const ExportConfig& config, const std::string& out) {
-  const auto meta = infer::meta_from_checkpoint(checkpoint);
-  auto model = models::make_model(facenet::read_checkpoint_info(checkpoint).config.model);
-  facenet::load_checkpoint(checkpoint, *model);
+  const auto opened = Checkpoint::open(checkpoint);
+  const auto meta = infer::meta_from_checkpoint(opened);
+  auto model = models::make_model(opened.info().config.model);
+  opened.load_into(*model);
   model->eval();
   switch (config.format) {
     case ExportFormat::ONNX: exporting::export_onnx(*model, meta, config, out); break;

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,6 +117,9 @@ int run_local_workers(int nproc, double grace_s) {
     auto envp = c_strings(env);
     const pid_t pid = ::fork();
     if (pid == 0) {
+      // A launcher that dies (even by SIGKILL) takes its workers with it.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() == 1) ::_exit(127);  // it died before prctl
       sigprocmask(SIG_SETMASK, &previous, nullptr);
       ::execve("/proc/self/exe", argv.data(), envp.data());
       ::_exit(127);
@@ -138,6 +142,10 @@ int run_local_workers(int nproc, double grace_s) {
     if (sig == SIGINT || sig == SIGTERM) {
       spdlog::warn("[launch] signal {}: passing it on to the workers", sig);
       signal_all(sig);
+      // They save and stop within their own grace period; past ours they are killed.
+      if (kill_at == Clock::time_point::max())
+        kill_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(grace_s * 1000));
+      if (failure == 0) failure = 128 + sig;
     }
     int status = 0;
     for (pid_t pid; (pid = ::waitpid(-1, &status, WNOHANG)) > 0;) {

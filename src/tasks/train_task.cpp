@@ -1,23 +1,16 @@
 #include "facenet/tasks/train_task.h"
 
-#include <csignal>
 #include <iostream>
 
 #include "facenet/checkpoint/checkpoint.h"
 #include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
 #include "facenet/core/logging.h"
+#include "facenet/core/signals.h"
 #include "facenet/tasks/launcher.h"
 #include "facenet/train/trainer.h"
 
 namespace facenet::tasks {
-namespace {
-
-// Signal handlers can only reach process-wide state; the trainer polls this after each step.
-std::atomic<int> g_stop_signal{0};
-void on_signal(int sig) { g_stop_signal.store(sig); }
-
-}  // namespace
 
 int run_train(const TrainTaskOptions& o) {
   Config config;
@@ -37,12 +30,17 @@ int run_train(const TrainTaskOptions& o) {
   // The config was checked once here; each worker re-reads it with the same arguments.
   if (o.nproc > 1) return run_local_workers(o.nproc);
 
+  // A signal during set-up (rendezvous, data scan) ends the process at once; during training the
+  // loop saves last.pt at the end of the step and returns (within the grace period).
+  install_stop_signals();
   auto context = train::RunContext::create(config, checkpoint ? checkpoint->run_dir() : "");
   train::Trainer trainer(config, context);
   if (checkpoint) trainer.resume(*checkpoint);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  const auto result = trainer.fit({&g_stop_signal, 0});
+  train::TrainResult result;
+  {
+    CooperativeStop cooperative;
+    result = trainer.fit({&stop_signal(), 0});
+  }
   if (result.rank == 0) {  // rank 0 reports for a distributed run
     std::cout << "run folder: " << result.run_dir << "\n";
     std::cout << "last checkpoint: " << result.last_checkpoint << "\n";

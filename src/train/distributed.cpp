@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "facenet/core/error.h"
 
@@ -27,11 +28,6 @@ using Ms = std::chrono::milliseconds;
 
 bool is_loopback(const std::string& addr) {
   return addr.rfind("127.", 0) == 0 || addr == "localhost" || addr == "::1";
-}
-
-std::string message_of(const std::exception& e) {
-  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
-  return e.what();
 }
 
 std::shared_ptr<::gloo::transport::Device> gloo_device(const LaunchEnv& env) {
@@ -61,6 +57,33 @@ DistBackend resolve_backend(DistBackend wanted, const std::string& device) {
   return DistBackend::Gloo;
 }
 
+/// Every rank announces itself in the store, then waits until all WORLD_SIZE have, at most
+/// `timeout_s`; a rank that never arrives is named in the error instead of hanging the others.
+void wait_for_ranks(c10d::Store& store, const LaunchEnv& env, double timeout_s) {
+  // torchrun's agent store outlives a restart of the workers: keys are per restart.
+  const char* restart = std::getenv("TORCHELASTIC_RESTART_COUNT");
+  const std::string prefix = std::string("facenet/") + (restart ? restart : "0") + "/joined";
+  store.set(prefix + "/" + std::to_string(env.rank), std::vector<uint8_t>{1});
+  store.add(prefix, 1);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (store.add(prefix, 0) < env.world_size) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string missing;
+      int count = 0;
+      for (int r = 0; r < env.world_size; ++r)
+        if (!store.check({prefix + "/" + std::to_string(r)})) {
+          if (++count <= 16) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+        }
+      if (count > 16) missing += ", ...";
+      throw Error("rendezvous at " + env.master_addr + ":" + std::to_string(env.master_port) + ": rank(s) " + missing +
+                  " of " + std::to_string(env.world_size) + " did not join within runtime.dist_timeout_s = " +
+                  fmt::format("{}", timeout_s) + " s (were they started, with the same MASTER_ADDR, MASTER_PORT and " +
+                  "WORLD_SIZE?)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 }  // namespace
 
 struct Distributed::Impl {
@@ -80,7 +103,7 @@ struct Distributed::Impl {
       throw;
     } catch (const std::exception& e) {
       throw Error("distributed " + what + " failed on rank " + std::to_string(rank) + " of " + std::to_string(world) +
-                  ": " + message_of(e) + " (another rank died, hung longer than runtime.dist_timeout_s = " +
+                  ": " + error_message(e) + " (another rank died, hung longer than runtime.dist_timeout_s = " +
                   fmt::format("{}", timeout_s) + " s, or cannot be reached)");
     }
   }
@@ -125,9 +148,10 @@ Distributed::Distributed(const LaunchEnv& env, DistBackend backend, double timeo
     o.port = static_cast<uint16_t>(env.master_port);
     o.isServer = env.rank == 0 && !env.agent_store;
     o.numWorkers = env.world_size;
-    o.waitWorkers = true;
+    o.waitWorkers = false;  // our own wait below is bounded and names who is missing
     o.timeout = timeout;
     m.store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
+    wait_for_ranks(*m.store, env, timeout_s);
     if (kind == DistBackend::NCCL) {
 #ifdef USE_C10D_NCCL
       auto opts = c10d::ProcessGroupNCCL::Options::create();

@@ -1,5 +1,6 @@
 #include "facenet/train/launch_env.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -25,6 +26,10 @@ int parse_int(const char* name, const char* text, int min, int max) {
   return static_cast<int>(value);
 }
 
+bool is_loopback(const std::string& addr) {
+  return addr.rfind("127.", 0) == 0 || addr == "localhost" || addr == "::1";
+}
+
 }  // namespace
 
 LaunchEnv parse_launch_env(const std::function<const char*(const char*)>& get) {
@@ -40,12 +45,6 @@ LaunchEnv parse_launch_env(const std::function<const char*(const char*)>& get) {
   env.rank = parse_int("RANK", rank, 0, env.world_size - 1);
   if (!env.distributed()) return env;
 
-  // LOCAL_* only size threads and pick a GPU; default to "one process per machine".
-  const char* local_world = get("LOCAL_WORLD_SIZE");
-  env.local_world_size = local_world ? parse_int("LOCAL_WORLD_SIZE", local_world, 1, env.world_size) : 1;
-  const char* local_rank = get("LOCAL_RANK");
-  env.local_rank = local_rank ? parse_int("LOCAL_RANK", local_rank, 0, env.local_world_size - 1) : 0;
-
   const char* addr = get("MASTER_ADDR");
   if (!addr || !*addr)
     throw ConfigError("environment variable MASTER_ADDR is not set: WORLD_SIZE=" + std::string(world) +
@@ -55,6 +54,22 @@ LaunchEnv parse_launch_env(const std::function<const char*(const char*)>& get) {
   if (!port) throw ConfigError("environment variable MASTER_PORT is not set: WORLD_SIZE=" + std::string(world) +
                                " needs rank 0's rendezvous port (e.g. MASTER_PORT=29500)");
   env.master_port = parse_int("MASTER_PORT", port, 1, 65535);
+
+  // LOCAL_* only size threads and pick a GPU, and PyTorch's env:// does not need them. When
+  // they are missing: a loopback rendezvous means every rank is on this machine (local rank =
+  // rank); otherwise one process per machine. A LOCAL_RANK beyond a derived LOCAL_WORLD_SIZE
+  // widens it rather than refusing a valid launch.
+  const bool all_local = is_loopback(env.master_addr);
+  const char* local_world = get("LOCAL_WORLD_SIZE");
+  const char* local_rank = get("LOCAL_RANK");
+  env.local_world_size = local_world ? parse_int("LOCAL_WORLD_SIZE", local_world, 1, env.world_size)
+                                     : (all_local ? env.world_size : 1);
+  if (local_rank) {
+    env.local_rank = parse_int("LOCAL_RANK", local_rank, 0, (local_world ? env.local_world_size : env.world_size) - 1);
+    if (!local_world) env.local_world_size = std::max(env.local_world_size, env.local_rank + 1);
+  } else {
+    env.local_rank = all_local && env.local_world_size == env.world_size ? env.rank : 0;
+  }
   const char* agent = get("TORCHELASTIC_USE_AGENT_STORE");
   env.agent_store = agent && std::string(agent) == "True";
   return env;

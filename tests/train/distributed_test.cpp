@@ -31,6 +31,7 @@
 #include "facenet/train/launch_env.h"
 #include "facenet/train/trainer.h"
 #include "support/cli_runner.h"
+#include "support/process.h"
 #include "support/synth_fixture.h"
 
 extern char** environ;
@@ -85,69 +86,21 @@ std::map<std::string, torch::Tensor> state_of(const std::string& checkpoint) {
   return out;
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 /// Starts the CLI as one rank of a torchrun-style launch, output to `log`.
 pid_t spawn_rank(const std::vector<std::string>& args, int rank, int world, int port, const std::string& log) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) env.emplace_back(*e);
-  for (const auto& kv : std::vector<std::pair<std::string, std::string>>{{"RANK", std::to_string(rank)},
-                                                                         {"WORLD_SIZE", std::to_string(world)},
-                                                                         {"LOCAL_RANK", std::to_string(rank)},
-                                                                         {"LOCAL_WORLD_SIZE", std::to_string(world)},
-                                                                         {"MASTER_ADDR", "127.0.0.1"},
-                                                                         {"MASTER_PORT", std::to_string(port)}})
-    env.push_back(kv.first + "=" + kv.second);
-  std::vector<std::string> argv_s{FACENET_CLI};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv, envp;
-  for (auto& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  for (auto& s : env) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, FACENET_CLI, &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
+  return test::spawn_cli(args,
+                         {{"RANK", std::to_string(rank)},
+                          {"WORLD_SIZE", std::to_string(world)},
+                          {"LOCAL_RANK", std::to_string(rank)},
+                          {"LOCAL_WORLD_SIZE", std::to_string(world)},
+                          {"MASTER_ADDR", "127.0.0.1"},
+                          {"MASTER_PORT", std::to_string(port)}},
+                         log);
 }
 
-/// Waits up to `seconds` for `pid`; its exit code (128 + signal when killed), or -1 on timeout.
-int wait_for(pid_t pid, double seconds) {
-  const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
-  for (;;) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid)
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (Clock::now() >= deadline) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
-
-/// Kills the test's child processes still running when a test ends early.
-struct KillOnExit {
-  std::vector<pid_t> pids;
-  ~KillOnExit() {
-    for (const pid_t pid : pids)
-      if (pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-      }
-  }
-};
+using test::free_port;
+using test::KillOnExit;
+using test::wait_for;
 
 /// Weights of two checkpoints agree within float rounding, and differ from initialisation.
 void expect_same_weights(const std::string& distributed, const std::string& single, const Config& config) {

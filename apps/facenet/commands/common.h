@@ -37,5 +37,6 @@ void register_import(CLI::App& app);
 void register_embed(CLI::App& app);
 void register_verify(CLI::App& app);
 void register_identify(CLI::App& app);
+void register_check(CLI::App& app);
 
 }  // namespace facenet::cli

@@ -47,11 +47,14 @@ void save_checkpoint(const std::string& path, const CheckpointParts& parts);
 /// A checkpoint file read once: info() from its metadata, load_into() from the same read.
 class Checkpoint {
  public:
-  /// Reads and checks the file. Throws facenet::Error naming it when it is missing, not a
-  /// facenet checkpoint, or corrupt; ConfigError when its embedded config is invalid.
+  /// Reads and checks the file: its content digest (CRC-32C, core/zip_digest.h), then its
+  /// metadata. Throws facenet::Error naming it when it is missing, damaged, not a facenet
+  /// checkpoint, or corrupt; ConfigError when its embedded config is invalid.
   static Checkpoint open(const std::string& path);
 
   const std::string& path() const { return path_; }
+  /// False for a checkpoint written before digests were recorded (then nothing was verified).
+  bool digest_verified() const { return intact_; }
   const CheckpointInfo& info() const { return info_; }
 
   /// The embedded config with `overrides` (`key=value`) applied and validated once. Keys that
@@ -70,6 +73,7 @@ class Checkpoint {
  private:
   struct Archive;
   std::string path_;
+  bool intact_ = false;
   CheckpointInfo info_;
   std::shared_ptr<Archive> archive_;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // Errors the library throws. main() maps them to exit codes:
 // ConfigError (bad usage or config) -> 2, any other facenet::Error -> 1.
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -17,5 +18,10 @@ class ConfigError : public Error {
  public:
   using Error::Error;
 };
+
+/// The message of any exception for a user: one or a few lines. LibTorch's c10::Error text
+/// loses its C++ backtrace ("Exception raised from ... frame #0 ..."), which goes to the log at
+/// debug level only.
+std::string error_message(const std::exception& e);
 
 }  // namespace facenet

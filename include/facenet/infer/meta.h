@@ -1,13 +1,20 @@
 #pragma once
 // The metadata record every export carries (inside the file and, for ONNX, in a
 // `<out>.json` sidecar): what the network expects and how to threshold it.
-// Torch-free.
 #include <cstdint>
 #include <string>
 
 #include "facenet/core/config.h"
 
+namespace facenet {
+class Checkpoint;
+}
+
 namespace facenet::infer {
+
+/// The ONNX metadata property holding the export's content digest ("crc32c:xxxxxxxx": CRC-32C
+/// of the model serialised without this property).
+inline constexpr const char* kOnnxDigestKey = "facenet.digest";
 
 struct ExportMeta {
   Backbone backbone = Backbone::MobileNet;
@@ -26,8 +33,8 @@ std::string meta_to_json(const ExportMeta& meta);
 /// Parses meta_to_json's text; throws facenet::Error naming `origin` when it is not one.
 ExportMeta meta_from_json(const std::string& text, const std::string& origin);
 
-/// The metadata of a checkpoint (reads its config and state, no tensors).
-ExportMeta meta_from_checkpoint(const std::string& checkpoint);
+/// The metadata of a checkpoint (its config and state).
+ExportMeta meta_from_checkpoint(const Checkpoint& checkpoint);
 
 /// Distance between two embeddings under `distance` (l2, squared l2, or arccos(cosine)/pi as the evaluator).
 double embedding_distance(const float* a, const float* b, int64_t size, Distance distance);

@@ -17,13 +17,15 @@ enum class ModelKind { TorchScript, Checkpoint, ONNX };
 struct LoadedNetwork {
   ModelKind kind = ModelKind::Checkpoint;
   ExportMeta meta;
+  bool digest_verified = false;  ///< false only for files written before digests were recorded
   /// (N, 3, S, S) preprocessed float images -> (N, D) unit-norm embeddings on the CPU, no grad.
   std::function<torch::Tensor(const torch::Tensor&)> forward;
 };
 
 /// Detects the file's kind by content (zip with extra/meta.json = TorchScript export, other
-/// torch zip = checkpoint, protobuf with facenet.meta = ONNX). Throws facenet::Error naming
-/// the file when it is missing, of another kind, or corrupt.
+/// torch zip = checkpoint, protobuf with facenet.meta = ONNX) and verifies its content digest.
+/// Throws facenet::Error naming the file when it is missing, of another kind, damaged (a digest
+/// mismatch) or corrupt.
 LoadedNetwork load_network(const std::string& path);
 
 /// What `facenet eval` needs to evaluate an exported model (or a checkpoint).
