@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   facenet::cli::register_info(app);
   facenet::cli::register_config(app);
   facenet::cli::register_synth(app);
+  facenet::cli::register_pack(app);
   facenet::cli::register_align(app);
   facenet::cli::register_annotate(app);
   facenet::cli::register_bench_data(app);

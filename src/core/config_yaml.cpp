@@ -67,6 +67,27 @@ struct Codec<std::vector<int64_t>> {
     return node;
   }
 };
+template <>
+struct Codec<std::vector<std::string>> {
+  static std::string type() { return "a list of strings"; }
+  static std::vector<std::string> read(const YAML::Node& n) {
+    if (n.IsNull()) return {};
+    if (n.IsScalar()) return {n.as<std::string>()};  // a single entry
+    if (!n.IsSequence()) throw YAML::BadConversion(n.Mark());
+    std::vector<std::string> out;
+    for (const auto& item : n) {
+      if (!item.IsScalar()) throw YAML::BadConversion(item.Mark());
+      out.push_back(item.as<std::string>());
+    }
+    return out;
+  }
+  static YAML::Node write(const std::vector<std::string>& v) {
+    YAML::Node node(YAML::NodeType::Sequence);
+    for (const auto& x : v) node.push_back(x);
+    node.SetStyle(YAML::EmitterStyle::Flow);
+    return node;
+  }
+};
 template <class E>
 struct Codec<E, std::enable_if_t<std::is_enum_v<E>>> {
   static std::string type() {
@@ -185,6 +206,9 @@ const std::vector<Field>& fields() {
       F("eval.batch_size", eval.batch_size),
       F("eval.skip_missing", eval.skip_missing),
       F("eval.roc_log_fpr", eval.roc_log_fpr),
+      F("eval.sets", eval.sets),
+      F("eval.sets_distance", eval.sets_distance),
+      F("eval.best_by", eval.best_by),
       F("export.format", export_.format),
       F("export.fold_bn", export_.fold_bn),
       F("export.opset", export_.opset),
@@ -438,6 +462,11 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(e.far_target > 0 && e.far_target < 1, "eval.far_target", e.far_target, "must be in (0, 1)");
   v.require(e.batch_size >= 1, "eval.batch_size", e.batch_size, "must be >= 1");
   v.require(!e.ext.empty() && e.ext[0] != '.', "eval.ext", e.ext, "must be an extension without dot, e.g. jpg");
+  for (const auto& set : e.sets)
+    v.require(!set.empty(), "eval.sets", "[...]", "must not hold an empty entry");
+  v.require(!e.best_by.empty(), "eval.best_by", e.best_by, "must be mean or a set's name");
+  v.require(e.best_by == "mean" || !e.sets.empty(), "eval.best_by", e.best_by,
+            "names a set but eval.sets is empty (use mean)");
 
   v.require(c.export_.opset >= 13 && c.export_.opset <= 17, "export.opset", c.export_.opset,
             "must be in [13, 17]");

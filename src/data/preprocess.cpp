@@ -10,6 +10,7 @@
 #include <random>
 
 #include "facenet/core/error.h"
+#include "facenet/data/dataset.h"
 #include "facenet/data/image_io.h"
 #include "parallel.h"
 #include "splitmix.h"
@@ -190,6 +191,45 @@ torch::Tensor load_images(const std::vector<std::string>& paths, const Preproces
   parallel_for(n, threads, [&](int64_t i) {
     cv::Mat img;
     read_image_or_throw(paths[i], img);
+    preprocess_into(img, config, flip ? &a : nullptr, base + i * stride);
+  });
+  return t;
+}
+
+torch::Tensor decode_images(const std::vector<std::string>& encoded, const PreprocessConfig& config, bool flip,
+                            int threads, const std::function<std::string(int64_t)>& name) {
+  const auto n = static_cast<int64_t>(encoded.size());
+  auto t = torch::empty({n, 3, config.image_size, config.image_size}, torch::kFloat32);
+  float* base = t.data_ptr<float>();
+  const auto stride = 3 * config.image_size * config.image_size;
+  Augmentation a;
+  a.flip = flip;
+  parallel_for(n, threads, [&](int64_t i) {
+    cv::Mat img;
+    std::string reason;
+    const auto& bytes = encoded[static_cast<std::size_t>(i)];
+    if (!decode_image(bytes.data(), bytes.size(), img, &reason))
+      throw Error("cannot decode " + (name ? name(i) : "image " + std::to_string(i)) + ": " + reason);
+    preprocess_into(img, config, flip ? &a : nullptr, base + i * stride);
+  });
+  return t;
+}
+
+torch::Tensor load_sample_images(const Dataset& dataset, const std::vector<int64_t>& indices,
+                                 const PreprocessConfig& config, bool flip, int threads) {
+  const auto n = static_cast<int64_t>(indices.size());
+  auto t = torch::empty({n, 3, config.image_size, config.image_size}, torch::kFloat32);
+  float* base = t.data_ptr<float>();
+  const auto stride = 3 * config.image_size * config.image_size;
+  Augmentation a;
+  a.flip = flip;
+  parallel_for(n, threads, [&](int64_t i) {
+    const auto index = indices[static_cast<std::size_t>(i)];
+    const auto bytes = read_sample_bytes(dataset, index);
+    cv::Mat img;
+    std::string reason;
+    if (!decode_image(bytes.data(), bytes.size(), img, &reason))
+      throw Error("cannot decode " + sample_name(dataset, index) + ": " + reason);
     preprocess_into(img, config, flip ? &a : nullptr, base + i * stride);
   });
   return t;

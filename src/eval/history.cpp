@@ -25,6 +25,14 @@ void text(cv::Mat& img, const std::string& s, cv::Point at, double scale = 0.45,
 }  // namespace
 
 std::string history_csv(const std::vector<HistoryPoint>& points) {
+  const bool sets = std::any_of(points.begin(), points.end(), [](const HistoryPoint& p) { return !p.set.empty(); });
+  if (sets) {
+    std::string out = "minutes,step,epoch,set,accuracy,accuracy_std,auc\n";
+    for (const auto& p : points)
+      out += fmt::format("{:.3f},{},{:.4f},{},{:.6f},{:.6f},{:.6f}\n", p.minutes, p.step, p.epoch, p.set, p.accuracy,
+                         p.accuracy_std, p.auc);
+    return out;
+  }
   std::string out = "minutes,step,epoch,accuracy,accuracy_std,auc\n";
   for (const auto& p : points)
     out += fmt::format("{:.3f},{},{:.4f},{:.6f},{:.6f},{:.6f}\n", p.minutes, p.step, p.epoch, p.accuracy,
@@ -66,6 +74,40 @@ void write_history_png(const std::string& path, const std::vector<HistoryPoint>&
   cv::rectangle(img, px(0, 1), px(max_min, lo), axis, 1);
   text(img, "training minutes (wall clock)", {kLeft + static_cast<int>(w) / 2 - 110, kHeight - 18}, 0.55);
   text(img, title, {kLeft, 30}, 0.55);
+
+  const bool sets = std::any_of(points.begin(), points.end(), [](const HistoryPoint& p) { return !p.set.empty(); });
+  if (sets) {
+    std::vector<std::string> names;
+    for (const auto& p : points)
+      if (std::find(names.begin(), names.end(), p.set) == names.end()) names.push_back(p.set);
+    static const cv::Scalar colors[] = {{200, 90, 20}, {0, 140, 0}, {30, 30, 200}, {160, 40, 160}, {0, 150, 200},
+                                        {90, 90, 90}};
+    std::vector<std::string> labels;
+    int baseline = 0, legend_width = 0;
+    for (const auto& name : names) {
+      double last = 0;
+      for (const auto& p : points)
+        if (p.set == name) last = p.accuracy;
+      labels.push_back(fmt::format("{} (last {:.4f})", name, last));
+      legend_width =
+          std::max(legend_width, 28 + cv::getTextSize(labels.back(), cv::FONT_HERSHEY_SIMPLEX, 0.45, 1, &baseline).width);
+    }
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      const auto color = colors[k % (sizeof(colors) / sizeof(colors[0]))];
+      std::vector<cv::Point> line;
+      for (const auto& p : points)
+        if (p.set == names[k]) line.push_back(px(p.minutes, p.accuracy));
+      if (line.size() >= 2) cv::polylines(img, line, false, color, 2, cv::LINE_AA);
+      for (const auto& q : line) cv::circle(img, q, 3, color, -1, cv::LINE_AA);
+      const cv::Point legend(kWidth - kRight - 10 - legend_width, kTop + 20 + 20 * static_cast<int>(k));
+      cv::line(img, legend + cv::Point(0, -4), legend + cv::Point(20, -4), color, 2, cv::LINE_AA);
+      text(img, labels[k], legend + cv::Point(28, 0));
+    }
+    std::vector<uchar> png;
+    if (!cv::imencode(".png", img, png)) throw Error("cannot encode history plot for '" + path + "'");
+    write_file_atomic(path, std::string(png.begin(), png.end()));
+    return;
+  }
 
   const std::string last = points.empty() ? "" : fmt::format(" (last {:.4f})", points.back().accuracy);
   const std::string accuracy_label = "held-out accuracy" + last;

@@ -18,7 +18,7 @@ int64_t weights_version(models::FaceNetImpl& model) {
 
 }  // namespace
 
-EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preprocess, int threads) {
+InferenceFn network_inference_fn(models::FaceNet model) {
   // CUDA models run eagerly; on the CPU the network is compiled (BN folded, frozen, oneDNN
   // pre-packed) once per set of weights, i.e. once per evaluation during training.
   struct Compiled {
@@ -26,10 +26,9 @@ EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preproce
     InferenceFn forward;
   };
   auto compiled = std::make_shared<Compiled>();
-  return [model, preprocess, threads, compiled](const std::vector<std::string>& paths, bool flipped) mutable {
+  return [model, compiled](const torch::Tensor& images) mutable {
     torch::NoGradGuard no_grad;
     const auto device = model->parameters().front().device();
-    auto images = data::load_images(paths, preprocess, flipped, threads);
     if (device.is_cpu()) {
       const auto version = weights_version(*model);
       if (version != compiled->version) {
@@ -44,6 +43,24 @@ EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preproce
     if (was_training) model->train();
     return embeddings;
   };
+}
+
+EmbedFn files_embed_fn(InferenceFn forward, const PreprocessConfig& preprocess, int threads) {
+  return [forward = std::move(forward), preprocess, threads](const std::vector<std::string>& paths, bool flipped) {
+    torch::NoGradGuard no_grad;
+    return forward(data::load_images(paths, preprocess, flipped, threads));
+  };
+}
+
+BytesEmbedFn bytes_embed_fn(InferenceFn forward, const PreprocessConfig& preprocess, int threads) {
+  return [forward = std::move(forward), preprocess, threads](const std::vector<std::string>& encoded, bool flipped) {
+    torch::NoGradGuard no_grad;
+    return forward(data::decode_images(encoded, preprocess, flipped, threads));
+  };
+}
+
+EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preprocess, int threads) {
+  return files_embed_fn(network_inference_fn(std::move(model)), preprocess, threads);
 }
 
 }  // namespace facenet::infer

@@ -131,6 +131,9 @@ EmbeddingNetwork load_embedding_network(const std::string& path, int threads) {
   out.embed = [net, threads](const std::vector<std::string>& paths, bool flipped) {
     return net->forward(data::load_images(paths, net->meta.preprocess, flipped, threads));
   };
+  out.embed_bytes = [net, threads](const std::vector<std::string>& encoded, bool flipped) {
+    return net->forward(data::decode_images(encoded, net->meta.preprocess, flipped, threads));
+  };
   return out;
 }
 

@@ -149,11 +149,42 @@ void Trainer::build_model() {
                models::count_parameters(*loss_));
 }
 
+namespace {
+
+/// Relative eval.sets entries resolve against the dataset folder: data.root, else data.rec's
+/// folder (data.rec itself when it is a folder), else the working directory.
+std::string sets_base(const DataConfig& data) {
+  if (!data.root.empty()) return data.root;
+  if (!data.rec.empty())
+    return std::filesystem::is_directory(data.rec) ? data.rec : std::filesystem::path(data.rec).parent_path().string();
+  return "";
+}
+
+}  // namespace
+
 void Trainer::build_evaluator() {
   const auto& t = config_.train;
-  if (!is_main() || config_.eval.pairs.empty() || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0)) return;
-  evaluator_ = std::make_unique<eval::Evaluator>(
-      config_.eval, infer::network_embed_fn(model_, config_.data.preprocess, ctx_->data_workers));
+  const auto& e = config_.eval;
+  if (!is_main() || (e.pairs.empty() && e.sets.empty()) || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0))
+    return;
+  // One compiled network per evaluation, shared by the pairs and the .bin sets.
+  const auto forward = infer::network_inference_fn(model_);
+  if (!e.pairs.empty())
+    evaluator_ = std::make_unique<eval::Evaluator>(
+        e, infer::files_embed_fn(forward, config_.data.preprocess, ctx_->data_workers));
+  if (!e.sets.empty()) {
+    bin_sets_ = eval::load_bin_sets(eval::expand_bin_sets(e.sets, sets_base(config_.data)));
+    bin_embed_ = infer::bytes_embed_fn(forward, config_.data.preprocess, ctx_->data_workers);
+    if (e.best_by != "mean") {
+      std::string names = e.pairs.empty() ? "" : "pairs";
+      bool found = e.best_by == "pairs" && !e.pairs.empty();
+      for (const auto& set : bin_sets_) {
+        found = found || set.name == e.best_by;
+        names += (names.empty() ? "" : ", ") + set.name;
+      }
+      if (!found) throw ConfigError("eval.best_by (" + e.best_by + ") must be mean or one of the sets: " + names);
+    }
+  }
 }
 
 void Trainer::resume(const Checkpoint& checkpoint) {
@@ -331,19 +362,36 @@ std::string Trainer::save(const std::string& name) {
 std::optional<Evaluation> Trainer::evaluate(const std::string& name) { return evaluate_into(name, false); }
 
 std::optional<Evaluation> Trainer::evaluate_into(const std::string& name, bool track_best) {
-  if (!evaluator_) return std::nullopt;
+  if (!has_evaluator()) return std::nullopt;
   Evaluation e;
   e.name = name;
   e.step = state_.step;
   e.epoch = double(state_.step) / double(steps_per_epoch_);
   e.out_dir = (ctx_->run_dir / "eval" / name).string();
-  e.report = evaluator_->run(e.out_dir);
+  if (evaluator_) {
+    e.report = evaluator_->run(e.out_dir);
+    e.score = e.report.metrics.accuracy_mean;
+  }
+  if (!bin_sets_.empty()) {
+    if (evaluator_) e.sets.push_back({"pairs", e.out_dir, e.report});
+    const auto protocol = eval::bin_protocol(config_.eval);
+    for (const auto& set : bin_sets_) {
+      const auto dir = (std::filesystem::path(e.out_dir) / set.name).string();
+      e.sets.push_back({set.name, dir, eval::evaluate_bin(set, protocol, bin_embed_, dir)});
+    }
+    if (!evaluator_) e.report = e.sets.front().report;
+    double sum = 0;
+    for (const auto& s : e.sets) {
+      sum += s.report.metrics.accuracy_mean;
+      if (s.name == config_.eval.best_by) e.score = s.report.metrics.accuracy_mean;
+    }
+    if (config_.eval.best_by == "mean") e.score = sum / double(e.sets.size());
+  }
   e.minutes = minutes_since_start();
-  const auto& m = e.report.metrics;
-  state_.threshold_at_far = m.threshold_at_far;
-  state_.last_accuracy = result_.final_accuracy = m.accuracy_mean;
-  if (track_best && m.accuracy_mean > state_.best_accuracy) {
-    state_.best_accuracy = m.accuracy_mean;
+  state_.threshold_at_far = e.report.metrics.threshold_at_far;
+  state_.last_accuracy = result_.final_accuracy = e.score;
+  if (track_best && e.score > state_.best_accuracy) {
+    state_.best_accuracy = e.score;
     e.improved = true;
   }
   last_eval_minutes_ = e.minutes;
@@ -355,7 +403,7 @@ std::optional<Evaluation> Trainer::evaluate_into(const std::string& name, bool t
 bool Trainer::epoch_finished() const { return state_.step % steps_per_epoch_ == 0 || state_.step == total_steps_; }
 
 bool Trainer::evaluation_due() const {
-  return evaluator_ && config_.train.eval_every_minutes > 0 &&
+  return has_evaluator() && config_.train.eval_every_minutes > 0 &&
          minutes_since_start() - last_eval_minutes_ >= config_.train.eval_every_minutes;
 }
 
@@ -385,11 +433,13 @@ double Trainer::validation_accuracy() {
   if (val_.size() == 0 || !loss_->classifier) return -1;
   torch::NoGradGuard no_grad;
   model_->eval();
-  std::vector<std::string> paths;
   std::vector<int64_t> labels;
-  for (const auto& s : val_.samples) paths.push_back(s.path), labels.push_back(s.label);
-  const auto predicted = infer::map_batches(paths, config_.eval.batch_size, "validation", [&](const auto& chunk) {
-    auto x = data::load_images(chunk, config_.data.preprocess, false, ctx_->data_workers);
+  for (const auto& s : val_.samples) labels.push_back(s.label);
+  // Through the data layer, so pack samples (no path) load from their records.
+  const auto predicted = infer::map_batches(val_.size(), config_.eval.batch_size, "validation", [&](int64_t begin, int64_t end) {
+    std::vector<int64_t> indices;
+    for (int64_t i = begin; i < end; ++i) indices.push_back(i);
+    auto x = data::load_sample_images(val_, indices, config_.data.preprocess, false, ctx_->data_workers);
     auto out = model_->forward_train(x.to(ctx_->device));
     return loss_->classifier->scores(out.prelogits).argmax(1).cpu();
   });

@@ -151,3 +151,17 @@ TEST(Config, DataRecKey) {
   EXPECT_NE(msg.find("data.rec"), std::string::npos) << msg;
   EXPECT_NE(msg.find("data.annotation"), std::string::npos) << msg;
 }
+
+TEST(Config, EvalSetsKeys) {
+  const Config c = load_config_text("eval:\n  sets: [lfw.bin, cfp_fp.bin, agedb_30.bin]\n  best_by: lfw\n", "sets.yaml");
+  EXPECT_EQ(c.eval.sets, (std::vector<std::string>{"lfw.bin", "cfp_fp.bin", "agedb_30.bin"}));
+  EXPECT_EQ(c.eval.best_by, "lfw");
+  EXPECT_EQ(c.eval.sets_distance, Distance::L2Squared);
+  EXPECT_NE(to_yaml(c).find("sets: [lfw.bin, cfp_fp.bin, agedb_30.bin]"), std::string::npos) << to_yaml(c);
+  // A single entry, and an override.
+  EXPECT_EQ(load_config_text("eval:\n  sets: bins/\n", "one.yaml").eval.sets, (std::vector<std::string>{"bins/"}));
+  EXPECT_EQ(load_config_text("", "o.yaml", {"eval.sets=[a.bin, b]"}).eval.sets, (std::vector<std::string>{"a.bin", "b"}));
+  EXPECT_NE(error_of("eval:\n  best_by: lfw\n").find("eval.best_by"), std::string::npos);
+  EXPECT_NE(error_of("eval:\n  sets: {a: 1}\n").find("eval.sets"), std::string::npos);
+  EXPECT_NE(error_of("eval:\n  sets_distance: manhattan\n").find("eval.sets_distance"), std::string::npos);
+}

@@ -16,6 +16,7 @@
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/data/loader.h"
+#include "facenet/data/preprocess.h"
 #include "facenet/data/recordio.h"
 
 using namespace facenet;
@@ -367,4 +368,26 @@ TEST(Pack, LoaderSkipsAndCountsCorruptRecords) {
   }
   EXPECT_EQ(loader.corrupt_files(), 3);
   EXPECT_GE(loader.substitutions(), 3);
+}
+
+TEST(Pack, SampleImagesFromAPackEqualTheFiles) {
+  TempDir dir;
+  const auto ds = make_tree(dir);
+  write_pack(ds, (dir / "pack").string());
+  const auto packed = load_pack_dataset((dir / "pack").string());
+  PreprocessConfig p;
+  p.image_size = 12;
+  std::vector<std::string> paths;
+  std::vector<int64_t> indices;
+  for (int64_t i = 0; i < ds.size(); ++i) paths.push_back(ds.samples[i].path), indices.push_back(i);
+  for (bool flip : {false, true}) {
+    const auto files = load_images(paths, p, flip, 2);
+    EXPECT_TRUE(torch::equal(load_sample_images(packed, indices, p, flip, 2), files));
+    EXPECT_TRUE(torch::equal(load_sample_images(ds, indices, p, flip, 2), files));
+    // decode_images over the same bytes.
+    std::vector<std::string> bytes;
+    for (int64_t i : indices) bytes.push_back(read_sample_bytes(packed, i));
+    EXPECT_TRUE(torch::equal(decode_images(bytes, p, flip, 2), files));
+  }
+  EXPECT_THROW(decode_images({"not an image"}, p, false, 1), facenet::Error);
 }

@@ -49,3 +49,28 @@ TEST(History, PlotDrawsBothSeriesAndKeepsTheLegendInsideTheFrame) {
       ASSERT_TRUE(p[0] > 200 && p[1] > 200 && p[2] > 200) << "ink at (" << x << ", " << y << ")";
     }
 }
+
+TEST(History, SetsGetASetColumnAndOneLineEach) {
+  std::vector<HistoryPoint> points{{1.0, 10, 1.0, 0.9, 0.01, 0.95, "lfw"},
+                                   {1.0, 10, 1.0, 0.7, 0.02, 0.75, "cfp_fp"},
+                                   {2.0, 20, 2.0, 0.92, 0.01, 0.96, "lfw"},
+                                   {2.0, 20, 2.0, 0.74, 0.02, 0.78, "cfp_fp"}};
+  const auto csv = facenet::eval::history_csv(points);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "minutes,step,epoch,set,accuracy,accuracy_std,auc");
+  EXPECT_NE(csv.find("1.000,10,1.0000,cfp_fp,0.700000,0.020000,0.750000\n"), std::string::npos) << csv;
+  const auto path = (std::filesystem::temp_directory_path() / "facenet_history_sets_test.png").string();
+  facenet::eval::write_history_png(path, points, "sets");
+  const cv::Mat img = cv::imread(path);
+  std::filesystem::remove(path);
+  ASSERT_FALSE(img.empty());
+  // Each set's colour (BGR): the first (200, 90, 20), the second (0, 140, 0).
+  int first = 0, second = 0;
+  for (int y = 0; y < img.rows; ++y)
+    for (int x = 0; x < img.cols; ++x) {
+      const auto p = img.at<cv::Vec3b>(y, x);
+      first += p == cv::Vec3b(200, 90, 20);
+      second += p == cv::Vec3b(0, 140, 0);
+    }
+  EXPECT_GT(first, 50);
+  EXPECT_GT(second, 50);
+}

@@ -24,6 +24,7 @@ void start_runtime(const Config& config);
 void register_info(CLI::App& app);
 void register_config(CLI::App& app);
 void register_synth(CLI::App& app);
+void register_pack(CLI::App& app);
 void register_align(CLI::App& app);
 void register_annotate(CLI::App& app);
 void register_bench_data(CLI::App& app);

@@ -134,6 +134,14 @@ struct EvalConfig {
   int64_t batch_size = 64;
   bool skip_missing = false;
   bool roc_log_fpr = false;  ///< roc.png: log-scale FPR axis
+  /// insightface .bin verification sets evaluated during training (files, or folders of .bin
+  /// files); relative entries resolve against the dataset folder (data.root, else data.rec's folder).
+  std::vector<std::string> sets;
+  /// Distance for the .bin sets: insightface's verification.py uses l2sq (on the 0:4:0.01 grid).
+  Distance sets_distance = Distance::L2Squared;
+  /// What best.pt follows when eval.sets is set: "mean" (mean accuracy over the sets, and
+  /// eval.pairs when set) or one set's name (its file name without .bin, or "pairs").
+  std::string best_by = "mean";
 };
 
 struct ExportConfig {

@@ -5,6 +5,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ void from_json(const nlohmann::json& j, PreprocessConfig& c);
 }  // namespace facenet
 
 namespace facenet::data {
+
+struct Dataset;
 
 /// One sample's random augmentation, drawn up front so it depends only on its seed.
 struct Augmentation {
@@ -58,5 +61,16 @@ torch::Tensor preprocess_image(const cv::Mat& bgr, const PreprocessConfig& confi
 /// Throws facenet::Error naming the first unreadable image.
 torch::Tensor load_images(const std::vector<std::string>& paths, const PreprocessConfig& config, bool flip = false,
                           int threads = 0);
+
+/// As load_images, from encoded image bytes (file contents, pack records, .bin images) decoded
+/// with decode_image. `name(i)` names image i in the error for one that does not decode
+/// (default "image <i>").
+torch::Tensor decode_images(const std::vector<std::string>& encoded, const PreprocessConfig& config, bool flip = false,
+                            int threads = 0, const std::function<std::string(int64_t)>& name = {});
+
+/// Samples `indices` of `dataset` (files or pack records, via read_sample_bytes), preprocessed
+/// as load_images does -> (N, 3, H, W).
+torch::Tensor load_sample_images(const Dataset& dataset, const std::vector<int64_t>& indices,
+                                 const PreprocessConfig& config, bool flip = false, int threads = 0);
 
 }  // namespace facenet::data

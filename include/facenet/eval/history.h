@@ -14,12 +14,15 @@ struct HistoryPoint {
   double accuracy = 0;
   double accuracy_std = 0;
   double auc = 0;
+  std::string set;  ///< the verification set (eval.sets); empty for the single eval.pairs
 };
 
-/// `minutes,step,epoch,accuracy,accuracy_std,auc` lines with a header.
+/// `minutes,step,epoch,accuracy,accuracy_std,auc` lines with a header; when any point names a
+/// set, `minutes,step,epoch,set,accuracy,accuracy_std,auc` (one line per set and evaluation).
 std::string history_csv(const std::vector<HistoryPoint>& points);
 
-/// Accuracy (and AUC) against minutes, as a PNG; written atomically.
+/// Accuracy (and AUC) against minutes, as a PNG; written atomically. With named sets: one
+/// accuracy line per set (in order of first appearance), no AUC line.
 void write_history_png(const std::string& path, const std::vector<HistoryPoint>& points, const std::string& title);
 
 }  // namespace facenet::eval

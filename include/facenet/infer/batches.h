@@ -16,4 +16,9 @@ namespace facenet::infer {
 torch::Tensor map_batches(const std::vector<std::string>& paths, int64_t batch_size, const std::string& tag,
                           const std::function<torch::Tensor(const std::vector<std::string>&)>& fn);
 
+/// The same over index ranges: `fn(begin, end)` for consecutive [begin, end) of at most
+/// `batch_size` of `n` items (e.g. in-memory encoded images); `fn` returns one row per item.
+torch::Tensor map_batches(int64_t n, int64_t batch_size, const std::string& tag,
+                          const std::function<torch::Tensor(int64_t begin, int64_t end)>& fn);
+
 }  // namespace facenet::infer

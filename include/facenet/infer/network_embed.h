@@ -12,4 +12,12 @@ namespace facenet::infer {
 /// eval mode (restoring the training mode afterwards).
 EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preprocess, int threads = 0);
 
+/// The network as an InferenceFn (preprocessed images -> unit-norm embeddings), compiled as
+/// network_embed_fn does (one compilation per set of weights, shared by the functions below).
+InferenceFn network_inference_fn(models::FaceNet model);
+
+/// Image files or encoded bytes through `forward` with `preprocess` (decode on `threads`).
+EmbedFn files_embed_fn(InferenceFn forward, const PreprocessConfig& preprocess, int threads = 0);
+BytesEmbedFn bytes_embed_fn(InferenceFn forward, const PreprocessConfig& preprocess, int threads = 0);
+
 }  // namespace facenet::infer

@@ -31,6 +31,7 @@ LoadedNetwork load_network(const std::string& path);
 /// What `facenet eval` needs to evaluate an exported model (or a checkpoint).
 struct EmbeddingNetwork {
   EmbedFn embed;           ///< image files -> (N, D) embeddings with the stored preprocessing
+  BytesEmbedFn embed_bytes;  ///< encoded images (e.g. a .bin set's) -> the same
   PreprocessConfig preprocess;   ///< the stored preprocessing
   ExportMeta meta;
 };

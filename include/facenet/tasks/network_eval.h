@@ -2,6 +2,7 @@
 // `facenet eval` with a network: a checkpoint (its model and preprocessing) or, without one,
 // a freshly initialised network from the config (a chance-level baseline). Torch-free header.
 #include <string>
+#include <vector>
 
 #include "facenet/core/config.h"
 
@@ -17,5 +18,12 @@ struct NetworkEvalResult {
 /// checkpoint; eval settings from `config`) or, when `checkpoint` is empty, an untrained network
 /// built from `config.model`. Writes report.json, roc.png, roc.csv, embeddings.pt into out_dir.
 NetworkEvalResult run_network_eval(const Config& config, const std::string& checkpoint, const std::string& out_dir);
+
+/// `facenet eval --bin`: insightface .bin verification sets (files or folders of .bin files) on
+/// the same network, with insightface's protocol (eval::bin_protocol of config.eval). Writes
+/// report.json, roc.png, roc.csv, embeddings.pt into out_dir/<set name>/ and returns one table
+/// for all sets; `accuracy` is the mean over the sets, threshold_at_far the first set's.
+NetworkEvalResult run_network_eval_bins(const Config& config, const std::string& checkpoint,
+                                        const std::vector<std::string>& bins, const std::string& out_dir);
 
 }  // namespace facenet::tasks

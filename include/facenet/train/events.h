@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "facenet/eval/bin_sets.h"
 #include "facenet/eval/report.h"
 
 namespace facenet::train {
@@ -46,9 +47,16 @@ struct Evaluation {
   int64_t step = 0;
   double epoch = 0;
   double minutes = 0;      ///< since the run (or its resume) started
-  bool improved = false;   ///< a new best accuracy
-  std::string out_dir;     ///< where its report.json, roc.png, ... were written
+  bool improved = false;   ///< a new best `score`
+  std::string out_dir;     ///< where its report.json, roc.png, ... were written (eval.pairs)
+  /// eval.pairs' report; with eval.sets and no eval.pairs, the first set's.
   eval::Report report;
+  /// With eval.sets: every set evaluated, eval.pairs first (named "pairs") when set, then each
+  /// .bin set (its files in out_dir/<set>/). Empty without eval.sets.
+  std::vector<eval::SetReport> sets;
+  /// What best.pt follows: the accuracy without eval.sets, else eval.best_by (the mean accuracy
+  /// over `sets`, or one set's accuracy).
+  double score = 0;
 };
 
 class TrainingListener {

@@ -81,8 +81,8 @@ class Trainer {
   /// The next batch of the run's loader (its sampler and augmentation, resumable).
   data::Batch next_batch();
 
-  /// Verification on eval.pairs into <run>/eval/<name>/ (rank 0; nullopt when none is set up).
-  /// Calls on_evaluation.
+  /// Verification on eval.pairs into <run>/eval/<name>/ and on each eval.sets .bin set into
+  /// <run>/eval/<name>/<set>/ (rank 0; nullopt when none is set up). Calls on_evaluation.
   std::optional<Evaluation> evaluate(const std::string& name);
 
   /// Writes <run>/checkpoints/<name> (rank 0) and returns its path. Calls on_checkpoint.
@@ -96,7 +96,7 @@ class Trainer {
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
   int64_t total_steps() const { return total_steps_; }
   double minutes_since_start() const;
-  bool has_evaluator() const { return evaluator_ != nullptr; }
+  bool has_evaluator() const { return evaluator_ != nullptr || !bin_sets_.empty(); }
   models::FaceNet& model() { return model_; }
   losses::FaceNetLoss& loss() { return loss_; }
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
@@ -139,6 +139,8 @@ class Trainer {
   std::vector<torch::Tensor> trainable_;  ///< network and loss-head parameters
   std::unique_ptr<data::BatchLoader> loader_;  ///< made on first use, from state_ (so resume() can move it)
   std::unique_ptr<eval::Evaluator> evaluator_;
+  std::vector<eval::BinSet> bin_sets_;  ///< eval.sets, read once
+  BytesEmbedFn bin_embed_;
   TrainingState state_;
   TrainResult result_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

@@ -29,6 +29,22 @@ void MetricsFiles::on_validation(Trainer& t, int64_t epoch, double accuracy) {
 
 void MetricsFiles::on_evaluation(Trainer&, const Evaluation& e) {
   const auto& m = e.report.metrics;
+  if (!e.sets.empty()) {
+    // eval_accuracy = the score best.pt follows (eval.best_by); then each set's figures.
+    MetricRow row{{"step", double(e.step)}, {"epoch", double(int64_t(e.epoch))}, {"minutes", e.minutes},
+                  {"eval_accuracy", e.score}};
+    for (const auto& s : e.sets) {
+      const auto& sm = s.report.metrics;
+      const auto key = "eval_" + s.name + "_";
+      row.insert(row.end(), {{key + "accuracy", sm.accuracy_mean},
+                             {key + "accuracy_std", sm.accuracy_std},
+                             {key + "val", sm.val_mean},
+                             {key + "auc", sm.auc},
+                             {key + "eer", sm.eer}});
+    }
+    log_->add(std::move(row));
+    return;
+  }
   log_->add({{"step", double(e.step)},
              {"epoch", double(int64_t(e.epoch))},
              {"minutes", e.minutes},

@@ -14,7 +14,16 @@ void ProgressLine::on_log(Trainer&, const LogWindow& w) {
                w.images_per_s, 100.0 * w.data_wait_fraction, format_duration(w.eta_s));
 }
 
-void ProgressLine::on_evaluation(Trainer&, const Evaluation& e) {
+void ProgressLine::on_evaluation(Trainer& t, const Evaluation& e) {
+  if (!e.sets.empty()) {
+    for (const auto& s : e.sets) {
+      const auto& m = s.report.metrics;
+      spdlog::info("[eval] {} {}: accuracy {:.4f} ± {:.4f}, VAL {:.4f} @ FAR {:.0e}, AUC {:.4f}, EER {:.4f}", e.name,
+                   s.name, m.accuracy_mean, m.accuracy_std, m.val_mean, m.far_target, m.auc, m.eer);
+    }
+    spdlog::info("[eval] {} ({:.1f} min): {} accuracy {:.4f}", e.name, e.minutes, t.config().eval.best_by, e.score);
+    return;
+  }
   const auto& m = e.report.metrics;
   spdlog::info("[eval] {} ({:.1f} min): accuracy {:.4f} ± {:.4f}, VAL {:.4f} @ FAR {:.0e}, AUC {:.4f}, EER {:.4f}",
                e.name, e.minutes, m.accuracy_mean, m.accuracy_std, m.val_mean, m.far_target, m.auc, m.eer);

@@ -1,0 +1,64 @@
+#pragma once
+// insightface .bin verification sets (lfw.bin, cfp_fp.bin, agedb_30.bin, ...) evaluated as
+// insightface's verification.py does: pairs i = images 2i and 2i+1 in file order, 10 folds in
+// that order (no interleaving), thresholds 0:4 step 0.01 on the squared L2 distance of
+// L2-normalised embeddings (eval.sets_distance, default l2sq), VAL@FAR 1e-3; `flip sum` is its
+// "accuracy-flip". The images are encoded bytes, so the network is a BytesEmbedFn.
+#include <string>
+#include <vector>
+
+#include "facenet/core/config.h"
+#include "facenet/data/verification_bin.h"
+#include "facenet/eval/embeddings_io.h"
+#include "facenet/eval/pairs.h"
+#include "facenet/eval/report.h"
+#include "facenet/infer/embed_fn.h"
+
+namespace facenet::eval {
+
+/// One loaded set: its name (file name without .bin), path and contents.
+struct BinSet {
+  std::string name;
+  std::string path;
+  data::VerificationBin bin;
+};
+
+/// "lfw" for ".../lfw.bin".
+std::string bin_set_name(const std::string& path);
+
+/// Entries -> .bin paths: a file as is, a folder -> its *.bin files sorted by name. Relative
+/// entries are joined onto `base` when it is not empty. Throws Error for a missing entry, a
+/// folder without .bin files, or two sets with the same name.
+std::vector<std::string> expand_bin_sets(const std::vector<std::string>& entries, const std::string& base = "");
+
+/// Reads every .bin (read_verification_bin).
+std::vector<BinSet> load_bin_sets(const std::vector<std::string>& paths);
+
+/// The protocol for .bin sets: `config` with distance = sets_distance and no interleaving
+/// (folds, grid, far_target, flip, subtract_mean as configured).
+EvalConfig bin_protocol(EvalConfig config);
+
+/// The pairs of a .bin set: image names "0", "1", ... (the image index), pair i = (2i, 2i+1).
+std::vector<Pair> bin_pairs(const data::VerificationBin& bin);
+
+/// Embeds every image of `set` (and flipped with a flip mode), in batches of config.batch_size,
+/// names as bin_pairs gives them.
+EmbeddingSet embed_bin(const BinSet& set, const EvalConfig& config, const BytesEmbedFn& embed);
+
+/// The protocol on `set` with `config` taken as is (call bin_protocol first for insightface's).
+/// When `out_dir` is not empty, writes report.json, roc.csv, roc.png and embeddings.pt there.
+/// `checkpoint` is recorded in the report.
+Report evaluate_bin(const BinSet& set, const EvalConfig& config, const BytesEmbedFn& embed,
+                    const std::string& out_dir = "", const std::string& checkpoint = "");
+
+/// One evaluated set, for tables and training events.
+struct SetReport {
+  std::string name;
+  std::string out_dir;  ///< where its files were written (may be empty)
+  Report report;
+};
+
+/// One console table, a row per set: pairs, accuracy +- std, VAL@FAR, AUC, EER, threshold@FAR.
+std::string format_sets_table(const std::vector<SetReport>& sets);
+
+}  // namespace facenet::eval
