@@ -1,15 +1,38 @@
 #include "facenet/core/fs.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
+#include "facenet/core/crc32c.h"
 #include "facenet/core/error.h"
 
 namespace facenet {
 namespace fs = std::filesystem;
+
+namespace {
+
+/// Makes `path`'s data (or a folder's entries) durable before we rely on it.
+void sync_path(const std::string& path, bool folder) {
+  const int fd = ::open(path.c_str(), folder ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+/// " (the disk is full: N MB free)" when that explains a failed write, else "".
+std::string space_hint(const fs::path& folder) {
+  std::error_code ec;
+  const auto space = fs::space(folder.empty() ? fs::path(".") : folder, ec);
+  if (ec || space.available > (16u << 20)) return "";
+  return " (the disk is full: " + std::to_string(space.available >> 20) + " MB free)";
+}
+
+}  // namespace
 
 void write_atomic_with(const std::string& path, const std::function<void(const std::string&)>& write) {
   const fs::path target(path);
@@ -17,11 +40,15 @@ void write_atomic_with(const std::string& path, const std::function<void(const s
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   try {
     write(tmp);
+    // Data first, then the name: a crash leaves the old file or the whole new one.
+    sync_path(tmp, false);
     fs::rename(tmp, target);
-  } catch (...) {
+    sync_path(target.has_parent_path() ? target.parent_path().string() : ".", true);
+  } catch (const std::exception& e) {
     std::error_code ec;
     fs::remove(tmp, ec);
-    throw;
+    throw Error("cannot write '" + path + "': " + error_message(e) + space_hint(target.parent_path()) +
+                "; the previous file, if any, is unchanged");
   }
 }
 
@@ -40,6 +67,19 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+uint32_t file_crc32c(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read '" + path + "'");
+  std::vector<char> chunk(1 << 20);
+  uint32_t crc = 0;
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    crc = crc32c::extend(crc, chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw Error("read error in '" + path + "'");
+  return crc;
 }
 
 }  // namespace facenet

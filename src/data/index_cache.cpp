@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "facenet/core/crc32c.h"
 #include "facenet/core/fs.h"
 
 namespace facenet::data {
@@ -14,7 +15,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kIndexName = ".facenet_index.txt";
-constexpr const char* kHeader = "facenet-index 1";
+constexpr const char* kHeader = "facenet-index 2";  // 2: a CRC-32C line ends the file
 
 uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ULL) {
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
@@ -41,9 +42,28 @@ fs::path fallback_path(const fs::path& root, const std::string& cache_dir) {
   return dir / ("index-" + hex(fnv1a(fs::absolute(root).lexically_normal().string())) + ".txt");
 }
 
+/// The text without its last line "crc32c XXXXXXXX" when that digest matches, else nullopt.
+std::optional<std::string> verified_text(const fs::path& file) {
+  std::ifstream f(file, std::ios::binary);
+  if (!f) return std::nullopt;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const auto text = ss.str();
+  const auto last = text.rfind("crc32c ");
+  if (last == std::string::npos || (last > 0 && text[last - 1] != '\n')) return std::nullopt;
+  const auto body = text.substr(0, last);
+  if (text.substr(last) != "crc32c " + hex(crc32c::value(body)) + "\n") {
+    spdlog::warn("[data] the dataset index cache {} is damaged (digest mismatch): scanning the folder again",
+                 file.string());
+    return std::nullopt;
+  }
+  return body;
+}
+
 std::optional<Dataset> parse(const fs::path& file, const fs::path& root, const std::string& signature) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
+  const auto text = verified_text(file);
+  if (!text) return std::nullopt;
+  std::istringstream in(*text);
   std::string line;
   if (!std::getline(in, line) || line != kHeader) return std::nullopt;
   if (!std::getline(in, line) || line != "signature " + signature) return std::nullopt;
@@ -95,7 +115,8 @@ void save_index(const fs::path& root, const std::string& signature, const Datase
     }
     out << "F\t" << fs::path(s.path).filename().string() << "\n";
   }
-  const auto text = out.str();
+  auto text = out.str();
+  text += "crc32c " + hex(crc32c::value(text)) + "\n";
   for (const auto& target : {root / kIndexName, fallback_path(root, cache_dir)}) {
     try {
       write_file_atomic(target.string(), text);

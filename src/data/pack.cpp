@@ -1,6 +1,7 @@
 // insightface / MXNet training packs: a compact random-access reader, the writer, unpack.
 #include "facenet/data/pack.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,6 +12,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <numeric>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -125,7 +128,57 @@ std::string rec_of(const std::string& path) {
   if (fs::is_directory(path, ec)) return (fs::path(path) / "train.rec").string();
   return path;
 }
+/// facenet.digest's lines: file name -> (crc32c hex, size).
+std::map<std::string, std::pair<std::string, uint64_t>> read_pack_digest(const fs::path& file) {
+  std::map<std::string, std::pair<std::string, uint64_t>> out;
+  std::ifstream in(file);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    std::istringstream ls(line);
+    std::string name, kind, crc, size_word;
+    uint64_t size = 0;
+    if (!(ls >> name >> kind >> crc >> size_word >> size) || kind != "crc32c" || size_word != "size")
+      throw Error(file.string() + ":" + std::to_string(n) + ": expected '<file> crc32c <hex> size <bytes>'");
+    out[name] = {crc, size};
+  }
+  return out;
+}
+
+std::string digest_line(const fs::path& file) {
+  return file.filename().string() + " crc32c " + fmt::format("{:08x}", file_crc32c(file.string())) + " size " +
+         std::to_string(fs::file_size(file)) + "\n";
+}
+
+/// Throws naming `file` when its size or CRC differs from the digest's record of it.
+void check_against(const fs::path& file, const std::pair<std::string, uint64_t>& recorded, const fs::path& digest) {
+  const auto size = fs::file_size(file);
+  const auto crc = fmt::format("{:08x}", file_crc32c(file.string()));
+  if (size != recorded.second || crc != recorded.first)
+    throw Error("'" + file.string() + "' is damaged: it does not match " + digest.string() + " (size " +
+                std::to_string(size) + ", CRC-32C " + crc + "; recorded " + std::to_string(recorded.second) + ", " +
+                recorded.first + "). Use another copy, or repack");
+}
+
 }  // namespace
+
+void write_pack_digest(const std::string& folder) {
+  const fs::path dir(folder);
+  std::string text;
+  for (const char* name : {"train.rec", "train.idx", "property"})
+    if (fs::exists(dir / name)) text += digest_line(dir / name);
+  write_file_atomic((dir / kPackDigestFile).string(), text);
+}
+
+bool verify_pack_records(const PackReader& pack) {
+  const fs::path rec(pack.rec_path());
+  const auto digest = rec.parent_path() / kPackDigestFile;
+  if (!fs::exists(digest)) return false;
+  const auto recorded = read_pack_digest(digest);
+  const auto it = recorded.find(rec.filename().string());
+  if (it == recorded.end()) return false;
+  check_against(rec, it->second, digest);
+  return true;
+}
 
 PackReader::PackReader(const std::string& path) : file_(rec_of(path)) {
   const fs::path rec(file_.path());
@@ -133,6 +186,17 @@ PackReader::PackReader(const std::string& path) : file_(rec_of(path)) {
   const auto property_path = (rec.parent_path() / "property").string();
   std::error_code ec;
   if (!fs::exists(idx_path_, ec)) throw Error("pack index '" + idx_path_ + "' is missing (next to '" + rec.string() + "')");
+  // A pack written by facenet pack records its files' digests: the index and property are
+  // checked here (small), train.rec by verify_pack_records (a full read) and its size here.
+  if (const auto digest = rec.parent_path() / kPackDigestFile; fs::exists(digest, ec)) {
+    const auto recorded = read_pack_digest(digest);
+    for (const auto& file : {fs::path(idx_path_), fs::path(property_path)})
+      if (const auto it = recorded.find(file.filename().string()); it != recorded.end()) check_against(file, it->second, digest);
+    if (const auto it = recorded.find(rec.filename().string()); it != recorded.end() && it->second.second != file_.size())
+      throw Error("'" + rec.string() + "' is damaged: " + std::to_string(file_.size()) + " bytes, " + digest.string() +
+                  " records " + std::to_string(it->second.second));
+    digest_verified_ = true;
+  }
   auto entries = read_idx(idx_path_, file_.size(), file_.path());
   std::stable_sort(entries.begin(), entries.end(), [](const IdxEntry& a, const IdxEntry& b) { return a.key < b.key; });
   for (std::size_t i = 1; i < entries.size(); ++i)
@@ -450,6 +514,7 @@ PackStats write_pack(const Dataset& dataset, const std::string& out_dir, const P
   });
   write_file_atomic(property_path,
                     std::to_string(n_ids) + "," + std::to_string(height) + "," + std::to_string(width) + "\n");
+  write_pack_digest(out_dir);
   spdlog::info("[pack] {}: {} images, {} identities ({} resized, {} skipped)", out_dir, stats.images, stats.identities,
                stats.resized, stats.skipped);
   return stats;

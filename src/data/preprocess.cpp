@@ -180,9 +180,11 @@ torch::Tensor preprocess_image(const cv::Mat& bgr, const PreprocessConfig& confi
   return t;
 }
 
-torch::Tensor load_images(const std::vector<std::string>& paths, const PreprocessConfig& config, bool flip,
-                          int threads) {
-  const auto n = static_cast<int64_t>(paths.size());
+namespace {
+
+/// n images read by `read(i, mat)` on `threads` threads, preprocessed into one (n, 3, S, S) batch.
+torch::Tensor preprocess_batch(int64_t n, const PreprocessConfig& config, bool flip, int threads,
+                               const std::function<void(int64_t, cv::Mat&)>& read) {
   auto t = torch::empty({n, 3, config.image_size, config.image_size}, torch::kFloat32);
   float* base = t.data_ptr<float>();
   const auto stride = 3 * config.image_size * config.image_size;
@@ -190,29 +192,28 @@ torch::Tensor load_images(const std::vector<std::string>& paths, const Preproces
   a.flip = flip;
   parallel_for(n, threads, [&](int64_t i) {
     cv::Mat img;
-    read_image_or_throw(paths[i], img);
+    read(i, img);
     preprocess_into(img, config, flip ? &a : nullptr, base + i * stride);
   });
   return t;
 }
 
+}  // namespace
+
+torch::Tensor load_images(const std::vector<std::string>& paths, const PreprocessConfig& config, bool flip,
+                          int threads) {
+  return preprocess_batch(static_cast<int64_t>(paths.size()), config, flip, threads,
+                          [&](int64_t i, cv::Mat& img) { read_image_or_throw(paths[i], img); });
+}
+
 torch::Tensor decode_images(const std::vector<std::string>& encoded, const PreprocessConfig& config, bool flip,
                             int threads, const std::function<std::string(int64_t)>& name) {
-  const auto n = static_cast<int64_t>(encoded.size());
-  auto t = torch::empty({n, 3, config.image_size, config.image_size}, torch::kFloat32);
-  float* base = t.data_ptr<float>();
-  const auto stride = 3 * config.image_size * config.image_size;
-  Augmentation a;
-  a.flip = flip;
-  parallel_for(n, threads, [&](int64_t i) {
-    cv::Mat img;
+  return preprocess_batch(static_cast<int64_t>(encoded.size()), config, flip, threads, [&](int64_t i, cv::Mat& img) {
     std::string reason;
     const auto& bytes = encoded[static_cast<std::size_t>(i)];
     if (!decode_image(bytes.data(), bytes.size(), img, &reason))
       throw Error("cannot decode " + (name ? name(i) : "image " + std::to_string(i)) + ": " + reason);
-    preprocess_into(img, config, flip ? &a : nullptr, base + i * stride);
   });
-  return t;
 }
 
 torch::Tensor load_sample_images(const Dataset& dataset, const std::vector<int64_t>& indices,

@@ -15,12 +15,9 @@
 namespace facenet::exporting {
 // The layer graph (models/graph.h) is this file's vocabulary.
 using models::build_graph;
-using models::count_macs;
 using models::fold_batch_norms;
-using models::Graph;
 using models::Op;
 using models::OpKind;
-using models::to_script_module;
 namespace {
 
 class OnnxWriter {

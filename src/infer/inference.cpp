@@ -12,9 +12,6 @@ namespace facenet::infer {
 using models::build_graph;
 using models::count_macs;
 using models::fold_batch_norms;
-using models::Graph;
-using models::Op;
-using models::OpKind;
 using models::to_script_module;
 namespace {
 

@@ -352,6 +352,7 @@ std::string Trainer::save(const std::string& name) {
   const auto path = checkpoint_path(name);
   if (!is_main()) return path;
   state_.sampler = loader().sampler_state();
+  listeners_.each([&](TrainingListener& l) { l.on_before_checkpoint(*this, path); });
   save_checkpoint(path, CheckpointParts{config_, state_, loss_->num_classes(), *model_, loss_.ptr().get(),
                                         optimizer_.get()});
   if (name == "best.pt") result_.best_checkpoint = path;

@@ -11,6 +11,7 @@
 
 #include "data/test_util.h"
 #include "facenet/core/error.h"
+#include "facenet/core/crc32c.h"
 #include "facenet/core/fs.h"
 
 using namespace facenet;
@@ -105,7 +106,14 @@ TEST(Dataset, IndexCacheIsWrittenReusedAndInvalidated) {
   const auto at = text.find("b1.jpg");
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 6, "zz.jpg");
+  // Damage without a matching digest is noticed: the folder is scanned again.
   write_text(index, text);
+  EXPECT_EQ(scan_folder(dir.str()).samples[3].path, (dir / "bob/b1.jpg").string());
+  // The same edit with its digest recomputed is trusted (so the cache really is read).
+  const auto body = text.substr(0, text.rfind("crc32c "));
+  char digest[16];
+  std::snprintf(digest, sizeof(digest), "%x", facenet::crc32c::value(body));
+  write_text(index, body + "crc32c " + digest + "\n");
   const auto cached = scan_folder(dir.str());
   EXPECT_EQ(cached.identities, first.identities);
   EXPECT_EQ(cached.samples[3].path, (dir / "bob/zz.jpg").string());

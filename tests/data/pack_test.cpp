@@ -4,6 +4,8 @@
 #include "facenet/data/pack.h"
 
 #include <gtest/gtest.h>
+
+#include "support/error_of.h"
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -24,17 +26,9 @@ using namespace facenet::data;
 using facenet::test::TempDir;
 namespace fs = std::filesystem;
 
-namespace {
+using facenet::test::error_of;
 
-template <class F>
-std::string error_of(F&& fn) {
-  try {
-    fn();
-  } catch (const facenet::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 /// id0: 2 images, id1: 1, id2: 3; noise images of `size` px (PNG and JPEG mixed).
 Dataset make_tree(const TempDir& dir, int size = 16, const std::string& sub = "tree") {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/error_of.h"
+
 #include <random>
 
 #include "data/test_util.h"
@@ -13,6 +15,8 @@
 using namespace facenet;
 using namespace facenet::data;
 using facenet::test::TempDir;
+
+using facenet::test::error_of;
 
 namespace {
 
@@ -31,17 +35,6 @@ std::string write_file(const TempDir& dir, const std::string& name, const std::s
   const auto path = (dir / name).string();
   facenet::test::write_text(path, bytes);
   return path;
-}
-
-/// The error message of `fn`, or "" when it does not throw facenet::Error.
-template <class F>
-std::string error_of(F&& fn) {
-  try {
-    fn();
-  } catch (const facenet::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

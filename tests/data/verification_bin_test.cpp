@@ -6,6 +6,7 @@
 
 #include "data/test_util.h"
 #include "facenet/core/error.h"
+#include "support/error_of.h"
 #include "support/pickle_writer.h"
 
 using namespace facenet;
@@ -13,17 +14,9 @@ using namespace facenet::data;
 using facenet::test::PickleWriter;
 using facenet::test::python2_bin_pickle;
 
-namespace {
+using facenet::test::error_of;
 
-template <class F>
-std::string error_of(F&& fn) {
-  try {
-    fn();
-  } catch (const facenet::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 std::vector<std::string> images(int n) {
   std::vector<std::string> out;

@@ -1,6 +1,7 @@
 #pragma once
 // File-system helpers: every output is written atomically (temp file + rename),
 // so a killed run never leaves a half-written checkpoint, report or export.
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -15,5 +16,8 @@ void write_atomic_with(const std::string& path, const std::function<void(const s
 
 /// Reads a whole file; throws facenet::Error naming the path when it cannot.
 std::string read_file(const std::string& path);
+
+/// CRC-32C of a whole file, read in chunks (at disk speed). Throws Error when unreadable.
+uint32_t file_crc32c(const std::string& path);
 
 }  // namespace facenet

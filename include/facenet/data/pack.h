@@ -29,6 +29,8 @@ class PackReader {
 
   const std::string& rec_path() const { return file_.path(); }
   const std::string& idx_path() const { return idx_path_; }
+  /// True when facenet.digest was found and the index and property matched it.
+  bool digest_verified() const { return digest_verified_; }
   /// True when record 0 is insightface's header record.
   bool has_header_record() const { return has_header_; }
 
@@ -58,11 +60,25 @@ class PackReader {
   recordio::RecordFile file_;
   std::string idx_path_;
   bool has_header_ = false;
+  bool digest_verified_ = false;
   int64_t num_identities_ = 0, height_ = 0, width_ = 0;
   std::vector<uint64_t> offsets_;
   std::vector<uint32_t> keys_;
   std::vector<int32_t> labels_;
 };
+
+/// The digest file `facenet pack` writes beside train.rec/train.idx/property (insightface's
+/// readers ignore it): `<file> crc32c <8 hex> size <bytes>` lines for the three files.
+/// PackReader verifies the index and property against it when it exists; verify_pack_records
+/// checks train.rec too (a full read).
+inline constexpr const char* kPackDigestFile = "facenet.digest";
+
+/// Writes <folder>/facenet.digest for the pack in `folder` (atomically).
+void write_pack_digest(const std::string& folder);
+
+/// Checks train.rec against facenet.digest (reads the whole file). Returns false when the pack
+/// has no digest file; throws facenet::Error naming the file when it does not match.
+bool verify_pack_records(const PackReader& pack);
 
 /// True when `path` is a .rec file or a folder holding train.rec.
 bool is_pack(const std::string& path);

@@ -70,6 +70,8 @@ class TrainingListener {
   virtual void on_evaluation(Trainer&, const Evaluation&) {}
   /// After the epoch's evaluation; `improved`: that evaluation set a new best.
   virtual void on_epoch_end(Trainer&, int64_t /*epoch*/, bool /*improved*/) {}
+  /// Just before a checkpoint is written: files that must never run behind it (metrics) flush.
+  virtual void on_before_checkpoint(Trainer&, const std::string& /*path*/) {}
   virtual void on_checkpoint(Trainer&, const std::string& /*path*/) {}
   /// Also on an early stop (signal, step limit) after its checkpoint is written.
   virtual void on_train_end(Trainer&, const TrainResult&) {}

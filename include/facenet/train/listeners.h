@@ -25,6 +25,8 @@ class MetricsFiles : public TrainingListener {
   void on_validation(Trainer& t, int64_t epoch, double accuracy) override;
   void on_evaluation(Trainer& t, const Evaluation& e) override;
   void on_epoch_end(Trainer& t, int64_t epoch, bool improved) override;
+  /// metrics never run behind a checkpoint, so a resume finds no step missing.
+  void on_before_checkpoint(Trainer& t, const std::string& path) override;
   void on_train_end(Trainer& t, const TrainResult& r) override;
 
  private:

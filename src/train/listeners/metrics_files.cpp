@@ -56,6 +56,7 @@ void MetricsFiles::on_evaluation(Trainer&, const Evaluation& e) {
 }
 
 void MetricsFiles::on_epoch_end(Trainer&, int64_t, bool) { log_->flush(); }
+void MetricsFiles::on_before_checkpoint(Trainer&, const std::string&) { log_->flush(); }
 void MetricsFiles::on_train_end(Trainer&, const TrainResult&) { log_->flush(); }
 
 }  // namespace facenet::train
