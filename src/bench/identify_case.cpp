@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <vector>
 
 #include "cases.h"
@@ -22,7 +23,7 @@ std::string bench_identify(const BenchOptions& o) {
   std::vector<int32_t> labels(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) labels[static_cast<size_t>(i)] = static_cast<int32_t>(i % ids);
   // Probes: noisy copies of gallery rows, so the nearest identity is known.
-  const auto probes = torch::nn::functional::normalize(g.narrow(0, 0, 64) + 0.3 * torch::randn({64, dim}),
+  const auto probes = torch::nn::functional::normalize(g.narrow(0, 0, 64) + 0.3 / std::sqrt(static_cast<double>(dim)) * torch::randn({64, dim}),
                                                        torch::nn::functional::NormalizeFuncOptions().dim(1)).contiguous();
   std::vector<double> ms;
   int64_t correct = 0;

@@ -57,34 +57,47 @@ void check(const DistanceMatrix& d, const std::vector<int64_t>& truth) {
     if (t >= d.cols) throw Error(fmt::format("identification: identity {} of {} identities", t, d.cols));
 }
 
-// scatter_reduce is "beta" in LibTorch 1.13 and warns once on stderr; the call is tested here.
-struct Quiet : c10::WarningHandler {
-  void process(const c10::SourceLocation&, const std::string&, const bool) override {}
-};
-
 }  // namespace
 
 DistanceMatrix identity_distances(const float* probes, int64_t num_probes, const float* gallery, const int32_t* labels,
                                   int64_t gallery_rows, int64_t dim, int64_t identities, int64_t block_rows) {
   torch::NoGradGuard no_grad;
-  Quiet quiet;
-  c10::Warning::WarningHandlerGuard guard(&quiet);  // NOLINT
   DistanceMatrix out;
   out.rows = num_probes;
   out.cols = identities;
   if (num_probes == 0 || identities == 0) return out;
   const auto q = torch::from_blob(const_cast<float*>(probes), {num_probes, dim}, torch::kFloat);
   const auto g = torch::from_blob(const_cast<float*>(gallery), {gallery_rows, dim}, torch::kFloat);
-  const auto lab = torch::from_blob(const_cast<int32_t*>(labels), {gallery_rows}, torch::kInt).to(torch::kLong);
-  auto best = torch::full({num_probes, identities}, -std::numeric_limits<float>::infinity(), torch::kFloat);
+  // Per (probe, identity): the smallest |g|^2 - 2 q.g over the identity's rows; |q|^2 is added at the
+  // end (||q - g||^2 = |q|^2 + |g|^2 - 2 q.g; embeddings need not be exactly unit-norm). Identities
+  // without rows stay at +inf.
+  const auto qn = q.pow(2).sum(1).contiguous();
+  std::vector<float> best(static_cast<size_t>(num_probes * identities), std::numeric_limits<float>::infinity());
   block_rows = std::max<int64_t>(1, block_rows);
   for (int64_t start = 0; start < gallery_rows; start += block_rows) {
     const auto n = std::min(block_rows, gallery_rows - start);
-    const auto s = torch::mm(q, g.narrow(0, start, n).t());  // (P, n) cosine similarities
-    best.scatter_reduce_(1, lab.narrow(0, start, n).unsqueeze(0).expand({num_probes, n}), s, "amax", true);
+    const auto block = g.narrow(0, start, n);
+    const auto s = torch::mm(q, block.t()).contiguous();  // (P, n) dot products
+    const auto gn = block.pow(2).sum(1).contiguous();
+    const float* sp = s.data_ptr<float>();
+    const float* gp = gn.data_ptr<float>();
+    const int32_t* lab = labels + start;
+    // The min into each row's identity: one pass over the block per probe.
+    at::parallel_for(0, num_probes, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        float* b = best.data() + p * identities;
+        const float* row = sp + p * n;
+        for (int64_t j = 0; j < n; ++j) b[lab[j]] = std::min(b[lab[j]], gp[j] - 2 * row[j]);
+      }
+    });
   }
-  const auto dist = (2 - 2 * best).clamp_min(0).sqrt().contiguous();
-  out.values.assign(dist.data_ptr<float>(), dist.data_ptr<float>() + dist.numel());
+  out.values.resize(best.size());
+  const float* qnp = qn.data_ptr<float>();
+  for (int64_t p = 0; p < num_probes; ++p)
+    for (int64_t c = 0; c < identities; ++c) {
+      const auto i = static_cast<size_t>(p * identities + c);
+      out.values[i] = std::sqrt(std::max(0.0f, best[i] + qnp[p]));
+    }
   return out;
 }
 

@@ -257,7 +257,17 @@ EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& opt) {
     fs::create_directories(opt.out);
     write_file_atomic((fs::path(opt.out) / "identification.json").string(), s.json);
     eval::write_det_png((fs::path(opt.out) / "det.png").string(), report);
-    s.table += "wrote " + (fs::path(opt.out) / "identification.json").string() + " and det.png\n";
+    std::string csv = "probe,identity,mated,rank,best,best_distance,own_distance\n";
+    for (int64_t r = 0; r < d.rows; ++r) {
+      const auto t = truth[static_cast<size_t>(r)];
+      const auto top = eval::nearest(d, r, 1);
+      csv += fmt::format("{},{},{},{},{},{:.6f},{}\n", probes.names[static_cast<size_t>(r)],
+                         probes.identities[static_cast<size_t>(r)], t >= 0 ? 1 : 0, t >= 0 ? eval::rank_of(d, r, t) : 0,
+                         g.identities[static_cast<size_t>(top[0].first)], top[0].second,
+                         t >= 0 ? fmt::format("{:.6f}", d.at(r, t)) : "");
+    }
+    write_file_atomic((fs::path(opt.out) / "probes.csv").string(), csv);
+    s.table += "wrote " + (fs::path(opt.out) / "identification.json").string() + ", det.png and probes.csv\n";
   }
   return s;
 }

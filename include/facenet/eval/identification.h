@@ -26,10 +26,10 @@ struct DistanceMatrix {
 };
 
 /// Distance from each probe to each identity = the L2 distance to the identity's nearest gallery
-/// embedding. probes (P, dim) and gallery (N, dim) are unit-norm float32 rows; labels[n] in
-/// [0, identities) is row n's identity. Computed as similarities S = Q G^T by one matrix product
-/// per block of `block_rows` gallery rows (bounded memory), a scatter-max of each block's
-/// similarities into their identities, then d = sqrt(max(0, 2 - 2 s)).
+/// embedding. probes (P, dim) and gallery (N, dim) are float32 rows; labels[n] in [0, identities)
+/// is row n's identity. Computed as ||q - g||^2 = |q|^2 + |g|^2 - 2 q.g with the dot products from
+/// one matrix product per block of `block_rows` gallery rows (bounded memory), each block
+/// min-reduced into its rows' identities (one pass over the block).
 DistanceMatrix identity_distances(const float* probes, int64_t num_probes, const float* gallery, const int32_t* labels,
                                   int64_t gallery_rows, int64_t dim, int64_t identities, int64_t block_rows = 32768);
 

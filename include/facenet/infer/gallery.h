@@ -10,7 +10,7 @@
 //                       preprocessing included), "dim", "rows", "mean", "identities" [names],
 //                       "counts" [images per identity], "sources" [image per row]}
 //              4*rows   i32 identity index of each row
-//              4*rows*dim  f32 unit-norm embeddings, row-major
+//              4*rows*dim  f32 embeddings as the model gives them (means re-normalised), row-major
 //   end - 4    u32      CRC-32C (Castagnoli) of every byte from offset 8 to end - 4
 // Loading checks the size, magic, version, digest and that the header agrees with the arrays;
 // any failure is one facenet::Error line naming the file.
