@@ -77,8 +77,8 @@ DistanceMatrix identity_distances(const float* probes, int64_t num_probes, const
   for (int64_t start = 0; start < gallery_rows; start += block_rows) {
     const auto n = std::min(block_rows, gallery_rows - start);
     const auto block = g.narrow(0, start, n);
-    const auto s = torch::mm(q, block.t()).contiguous();  // (P, n) dot products
-    const auto gn = block.pow(2).sum(1).contiguous();
+    const auto s = torch::mm(block, q.t()).contiguous();  // (n, P) dot products: a plain GEMM/GEMV
+    const auto gn = block.norm(2, {1}).pow(2).contiguous();  // no (n, dim) temporary
     const float* sp = s.data_ptr<float>();
     const float* gp = gn.data_ptr<float>();
     const int32_t* lab = labels + start;
@@ -86,8 +86,7 @@ DistanceMatrix identity_distances(const float* probes, int64_t num_probes, const
     at::parallel_for(0, num_probes, 1, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) {
         float* b = best.data() + p * identities;
-        const float* row = sp + p * n;
-        for (int64_t j = 0; j < n; ++j) b[lab[j]] = std::min(b[lab[j]], gp[j] - 2 * row[j]);
+        for (int64_t j = 0; j < n; ++j) b[lab[j]] = std::min(b[lab[j]], gp[j] - 2 * sp[j * num_probes + p]);
       }
     });
   }
