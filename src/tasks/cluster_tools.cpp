@@ -49,7 +49,8 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
   for (const auto& input : o.inputs)
     for (auto& [path, name] : list_images(input)) {
       paths.push_back(path);
-      names.push_back(name);
+      // Several inputs: names keep the input so that equal relative names stay apart.
+      names.push_back(o.inputs.size() > 1 && fs::is_directory(input) ? (fs::path(input) / name).generic_string() : name);
     }
   if (paths.empty()) throw Error("cluster: no images found in the given inputs");
   const auto net = infer::load_network(o.model);
@@ -90,7 +91,8 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
       const auto flat = fs::path(names[i]).generic_string();
       std::string link = flat;
       std::replace(link.begin(), link.end(), '/', '_');
-      const auto target = folder / link;
+      auto target = folder / link;
+      for (int k = 2; fs::exists(fs::symlink_status(target)); ++k) target = folder / (std::to_string(k) + "_" + link);
       if (o.copy) fs::copy_file(paths[i], target, fs::copy_options::overwrite_existing);
       else fs::create_symlink(fs::absolute(paths[i]), target);
       faces.push_back(paths[i]);
@@ -100,19 +102,29 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
   s.table = fmt::format("{} faces -> {} clusters{} ({}, L2 threshold {:.4f}) -> {}\n", n, s.clusters,
                         s.noise ? fmt::format(" + {} noise", s.noise) : "", o.method, s.threshold, o.out);
   if (!o.labels.empty()) {
-    // Known identities by file name: labels/<identity>/<file>.
-    std::map<std::string, std::string> identity_of;
+    // Known identities: labels/<identity>/<file>. A photo is <identity> when labels/<its folder's
+    // name>/<its file name> exists, else when its file name occurs under exactly one identity.
+    std::map<std::string, std::string> by_name;  // file name -> identity ("" when ambiguous)
     for (auto& [path, name] : list_images(o.labels)) {
       const fs::path rel(name);
-      if (rel.has_parent_path()) identity_of[rel.filename().string()] = rel.begin()->string();
+      if (!rel.has_parent_path()) continue;
+      const auto file = rel.filename().string();
+      const auto id = rel.begin()->string();
+      const auto it = by_name.find(file);
+      if (it == by_name.end()) by_name[file] = id;
+      else if (it->second != id) it->second.clear();
     }
     std::map<std::string, int64_t> ids;
     std::vector<int64_t> predicted, truth;
     for (size_t i = 0; i < paths.size(); ++i) {
-      const auto it = identity_of.find(fs::path(paths[i]).filename().string());
-      if (it == identity_of.end()) continue;
+      const fs::path photo(paths[i]);
+      const auto parent = photo.parent_path().filename().string();
+      std::string id;
+      if (!parent.empty() && fs::is_regular_file(fs::path(o.labels) / parent / photo.filename())) id = parent;
+      else if (const auto it = by_name.find(photo.filename().string()); it != by_name.end()) id = it->second;
+      if (id.empty()) continue;
       predicted.push_back(labels[i]);
-      truth.push_back(ids.emplace(it->second, static_cast<int64_t>(ids.size())).first->second);
+      truth.push_back(ids.emplace(id, static_cast<int64_t>(ids.size())).first->second);
     }
     const auto sc = eval::score_clustering(predicted, truth);
     s.table += fmt::format(

@@ -17,7 +17,8 @@ struct ClusterOptions {
   int64_t min_samples = 1;   ///< DBSCAN (1 = no noise, as davidsandberg's cluster.py default)
   uint64_t seed = 0;         ///< chinese whispers
   bool copy = false;         ///< copy the faces into the cluster folders instead of symlinking
-  std::string labels;        ///< folder tree <identity>/<images> of known identities (matched by file name)
+  std::string labels;        ///< folder tree <identity>/<images> of known identities: a photo is <identity> when
+                       ///< labels/<its folder name>/<its file name> exists, else by a file name unique in the tree
   int64_t batch_size = 64;
   int threads = 0;
 };
