@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   facenet::cli::register_verify(app);
   facenet::cli::register_identify(app);
   facenet::cli::register_check(app);
+  facenet::cli::register_enroll(app);
+  facenet::cli::register_eval_identify(app);
+  facenet::cli::register_cluster(app);
 
   try {
     app.parse(argc, argv);

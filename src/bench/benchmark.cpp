@@ -88,6 +88,7 @@ BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const
              [&] { return bench_train_e2e(o, "mobilenet", root); });
   }
   if (!generated.empty()) fs::remove_all(generated);
+  run_case(fmt::format("identify/{}-rows/b1", o.identify_rows), "ms", [&] { return bench_identify(o); });
   if (!o.lfw_dir.empty() && !o.lfw_pairs.empty())
     run_case("mobilenet/lfw-eval", "s", [&] { return bench_lfw_eval(o); });
   return report;

@@ -28,6 +28,11 @@ std::string bench_macs(const BenchOptions& o, const std::string& backbone);
 /// GFLOP/s of independent FP32 FMA chains on o.threads cores: the peak the cores reach (cpu_peak.cpp).
 std::string bench_cpu_peak(const BenchOptions& o);
 
+/// One probe against o.identify_rows random unit embeddings (eval::identity_distances + the 5
+/// nearest identities), as `facenet identify` does after loading a gallery: milliseconds per probe
+/// (median over o.seconds of calls).
+std::string bench_identify(const BenchOptions& o);
+
 /// Writes a 250x250 JPEG face tree under `dir` (for the pipeline cases when no data is given).
 std::string make_jpeg_tree(const std::string& dir);
 

@@ -17,35 +17,12 @@
 #include "facenet/infer/batches.h"
 #include "facenet/infer/embedder.h"
 #include "facenet/infer/network_loader.h"
+#include "embed_common.h"
 
 namespace facenet::tasks {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Embeds `paths` in batches with a progress line; returns (N, D) float32.
-torch::Tensor embed_paths(const infer::LoadedNetwork& net, const std::vector<std::string>& paths, int64_t batch_size,
-                          int threads) {
-  if (paths.empty()) return torch::zeros({0, net.meta.embedding_size});
-  return infer::map_batches(paths, batch_size, "embed", [&](const std::vector<std::string>& chunk) {
-           return net.forward(data::load_images(chunk, net.meta.preprocess, false, threads)).to(torch::kFloat);
-         }).contiguous();
-}
-
-// The stored threshold in L2 units (unit-norm embeddings): l2sq -> sqrt, angular
-// distance t = theta / pi -> chord 2 sin(theta / 2).
-double l2_threshold(const infer::ExportMeta& meta) {
-  switch (meta.distance) {
-    case Distance::L2: return meta.threshold;
-    case Distance::L2Squared: return std::sqrt(std::max(0.0, meta.threshold));
-    case Distance::Cosine: return 2 * std::sin(meta.threshold * M_PI / 2);
-  }
-  return meta.threshold;
-}
 
 }  // namespace
 
@@ -113,48 +90,6 @@ VerifyResult run_verify(const std::string& model, const std::string& image_a, co
   const Embedder embedder(model);
   const auto c = embedder.compare(embedder.embed_file(image_a), embedder.embed_file(image_b));
   return {c.distance, embedder.threshold(), c.same, to_string(embedder.meta().distance)};
-}
-
-IdentifyResult run_identify(const std::string& model, const std::string& gallery, const std::string& probe, int64_t k,
-                            int64_t batch_size, int threads) {
-  if (!fs::is_directory(gallery)) throw Error("gallery '" + gallery + "' is not a folder");
-  if (k < 1) throw ConfigError("identify -k: must be >= 1");
-  std::vector<std::string> paths;
-  std::map<std::string, std::vector<int64_t>> members;
-  for (auto& [path, name] : list_images(gallery)) {
-    const fs::path rel(name);
-    const auto identity = rel.has_parent_path() ? rel.begin()->string() : rel.stem().string();
-    members[identity].push_back(static_cast<int64_t>(paths.size()));
-    paths.push_back(path);
-  }
-  if (paths.empty()) throw Error("gallery '" + gallery + "' holds no images");
-  const auto net = infer::load_network(model);
-  const auto emb = embed_paths(net, paths, std::max<int64_t>(1, batch_size), threads);
-  // Mean embedding per identity, re-normalised: (I, D).
-  std::vector<std::string> ids;
-  std::vector<torch::Tensor> means;
-  for (const auto& [id, idx] : members) {
-    ids.push_back(id);
-    means.push_back(emb.index_select(0, torch::tensor(idx)).mean(0));
-  }
-  // Double precision so that a probe equal to a gallery image scores 0, not sqrt(float rounding).
-  const auto centres = torch::nn::functional::normalize(torch::stack(means).to(torch::kDouble),
-                                                        torch::nn::functional::NormalizeFuncOptions().dim(1));
-  const auto q = net.forward(data::load_images({probe}, net.meta.preprocess, false, threads)).to(torch::kDouble);
-  // ||c - q||^2 = |c|^2 + |q|^2 - 2 c.q, one matrix product for the whole gallery.
-  const auto d2 = (centres.pow(2).sum(1) + q.pow(2).sum() - 2 * torch::matmul(centres, q[0])).clamp_min(0);
-  const auto top = torch::topk(d2, std::min<int64_t>(k, d2.size(0)), 0, /*largest=*/false);
-  IdentifyResult result;
-  result.threshold = l2_threshold(net.meta);
-  result.gallery_images = static_cast<int64_t>(paths.size());
-  result.identities = static_cast<int64_t>(ids.size());
-  const auto values = std::get<0>(top), indices = std::get<1>(top);
-  for (int64_t i = 0; i < values.size(0); ++i) {
-    const auto idx = indices[i].item<int64_t>();
-    result.ranking.push_back({ids[static_cast<size_t>(idx)], std::sqrt(values[i].item<double>()),
-                              static_cast<int64_t>(members[ids[static_cast<size_t>(idx)]].size())});
-  }
-  return result;
 }
 
 }  // namespace facenet::tasks

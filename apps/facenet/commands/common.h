@@ -39,5 +39,8 @@ void register_embed(CLI::App& app);
 void register_verify(CLI::App& app);
 void register_identify(CLI::App& app);
 void register_check(CLI::App& app);
+void register_enroll(CLI::App& app);
+void register_eval_identify(CLI::App& app);
+void register_cluster(CLI::App& app);
 
 }  // namespace facenet::cli

@@ -40,15 +40,20 @@ void register_verify(CLI::App& app) {
 }
 
 void register_identify(CLI::App& app) {
-  auto* cmd = app.add_subcommand("identify", "Rank gallery identities (gallery/<identity>/<images>) for a probe image");
+  auto* cmd = app.add_subcommand("identify",
+                                 "Rank gallery identities for a probe image: a gallery file from `facenet enroll`, or a "
+                                 "folder <identity>/<images> embedded now");
   struct Options {
     std::string model, gallery, probe;
     int64_t k = 5, batch_size = 64;
     int threads = 0;
   };
   auto o = std::make_shared<Options>();
-  cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
-  cmd->add_option("--gallery", o->gallery, "Folder of <identity>/<image> files")->required();
+  cmd->add_option("--model", o->model,
+                  "TorchScript (.pt), ONNX (.onnx) export or checkpoint (default with a gallery file: the one it was "
+                  "enrolled with; another model is refused)");
+  cmd->add_option("--gallery", o->gallery, "Gallery file (facenet enroll) or folder of <identity>/<image> files")
+      ->required();
   cmd->add_option("--probe", o->probe, "Image to identify")->required();
   cmd->add_option("-k", o->k, "Identities to list")->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
@@ -57,6 +62,9 @@ void register_identify(CLI::App& app) {
     const auto r = tasks::run_identify(o->model, o->gallery, o->probe, o->k, o->batch_size, o->threads);
     std::cout << fmt::format("gallery: {} identities, {} images; threshold {:.4f}\n", r.identities, r.gallery_images,
                              r.threshold);
+    if (r.threshold <= 0) std::cout << "note: the model has no calibrated threshold: known/unknown is not decided\n";
+    else if (r.unknown) std::cout << "result: unknown (no identity below the threshold)\n";
+    else std::cout << "result: " << r.ranking[0].identity << "\n";
     for (size_t i = 0; i < r.ranking.size(); ++i) {
       const auto& m = r.ranking[i];
       std::cout << fmt::format("{:>3}  {:<32} {:.4f}  ({} images){}\n", i + 1, m.identity, m.distance, m.images,

@@ -21,6 +21,9 @@ struct BenchOptions {
   std::string lfw_dir, lfw_pairs; ///< LFW evaluation wall time when both are given
   std::string scratch_dir;        ///< temporary files (exports, generated images); empty = system temp
   std::vector<std::string> only;  ///< run only cases whose name contains one of these
+  int64_t identify_rows = 100000;       ///< gallery embeddings for the identify case
+  int64_t identify_identities = 10000;  ///< identities they belong to (rows / identities each)
+  int64_t identify_dim = 128;
 };
 
 struct BenchCase {

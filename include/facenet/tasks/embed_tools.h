@@ -35,8 +35,8 @@ VerifyResult run_verify(const std::string& model, const std::string& image_a, co
 
 struct IdentityMatch {
   std::string identity;
-  double distance = 0;  ///< L2 between the probe and the identity's re-normalised mean embedding
-  int64_t images = 0;
+  double distance = 0;  ///< L2 between the probe and the identity's nearest gallery embedding
+  int64_t images = 0;   ///< images enrolled for the identity
 };
 
 struct IdentifyResult {
@@ -44,10 +44,16 @@ struct IdentifyResult {
   double threshold = 0;                ///< the stored threshold converted to L2 (0 = none stored)
   int64_t gallery_images = 0;
   int64_t identities = 0;
+  int64_t embeddings = 0;              ///< gallery rows searched
+  bool unknown = false;                ///< a threshold is stored and the best match is not below it
+  std::string model;                   ///< the model that embedded the probe
 };
 
-/// Ranks `gallery` identities (gallery/<identity>/<image>, or images directly in it as their own
-/// identity by file stem) against `probe` by a single matrix product over mean embeddings.
+/// Ranks `gallery` identities against `probe`. `gallery` is either a gallery file made by
+/// `facenet enroll` (embeddings loaded, not recomputed; `model` may be empty = the one recorded in
+/// it, and a different model is refused) or a folder gallery/<identity>/<image> (images directly in
+/// it are their own identity by file stem), embedded now into one re-normalised mean per identity.
+/// Scored by eval::identity_distances (one blocked matrix product over every gallery embedding).
 IdentifyResult run_identify(const std::string& model, const std::string& gallery, const std::string& probe, int64_t k,
                             int64_t batch_size = 64, int threads = 0);
 

@@ -1,0 +1,39 @@
+#pragma once
+// Torch-free entry point for `facenet cluster`: group photos' faces by person.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace facenet::tasks {
+
+struct ClusterOptions {
+  std::string model;
+  std::vector<std::string> inputs;  ///< folders (recursive) and/or image files
+  std::string out;                  ///< output folder
+  std::string method = "chinese-whispers";  ///< chinese-whispers | dbscan | agglomerative
+  double threshold = 0;  ///< L2 distance (CW edge / DBSCAN eps / average-linkage cut); 0 = the model's
+                         ///< calibrated threshold converted to L2
+  int64_t iterations = 100;  ///< chinese whispers
+  int64_t min_samples = 1;   ///< DBSCAN (1 = no noise, as davidsandberg's cluster.py default)
+  uint64_t seed = 0;         ///< chinese whispers
+  bool copy = false;         ///< copy the faces into the cluster folders instead of symlinking
+  std::string labels;        ///< folder tree <identity>/<images> of known identities: a photo is <identity> when
+                       ///< labels/<its folder name>/<its file name> exists, else by a file name unique in the tree
+  int64_t batch_size = 64;
+  int threads = 0;
+};
+
+struct ClusterSummary {
+  int64_t faces = 0, clusters = 0, noise = 0;
+  double threshold = 0;
+  std::string table;  ///< human-readable lines (and the scores with --labels)
+};
+
+/// Embeds every photo (the whole image is the face until detection is asked for), clusters the
+/// L2 distance matrix with eval::chinese_whispers / dbscan / agglomerative_average and writes
+/// out/clusters.csv (file,face,x,y,width,height,cluster; -1 = DBSCAN noise), out/cluster-NNN/ with a
+/// symlink (or copy) of each face, out/noise/ for noise, and out/cluster-NNN.png contact sheets.
+/// With labels: out/scores.json and the pairwise / BCubed scores in the table.
+ClusterSummary run_cluster(const ClusterOptions& options);
+
+}  // namespace facenet::tasks

@@ -1,0 +1,152 @@
+#include "facenet/tasks/cluster_tools.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "embed_common.h"
+#include "facenet/core/error.h"
+#include "facenet/core/fs.h"
+#include "facenet/data/image_io.h"
+#include "facenet/eval/cluster.h"
+#include "facenet/eval/identification.h"
+#include "facenet/tasks/embed_tools.h"
+
+namespace facenet::tasks {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Up to 64 faces per sheet, 8 per row, 96 px each.
+void write_contact_sheet(const std::string& path, const std::vector<std::string>& images) {
+  const int cell = 96, cols = 8;
+  const int n = std::min<int>(64, static_cast<int>(images.size()));
+  const int rows = (n + cols - 1) / cols;
+  cv::Mat sheet(std::max(1, rows) * cell, std::min(n, cols) * cell, CV_8UC3, cv::Scalar(255, 255, 255));
+  for (int i = 0; i < n; ++i) {
+    cv::Mat img = cv::imread(images[static_cast<size_t>(i)], cv::IMREAD_COLOR), small;
+    if (img.empty()) continue;
+    cv::resize(img, small, {cell, cell}, 0, 0, cv::INTER_AREA);
+    small.copyTo(sheet(cv::Rect((i % cols) * cell, (i / cols) * cell, cell, cell)));
+  }
+  std::vector<uchar> png;
+  if (!cv::imencode(".png", sheet, png)) throw Error("cannot encode contact sheet '" + path + "'");
+  write_file_atomic(path, std::string(png.begin(), png.end()));
+}
+
+}  // namespace
+
+ClusterSummary run_cluster(const ClusterOptions& o) {
+  if (o.method != "chinese-whispers" && o.method != "dbscan" && o.method != "agglomerative")
+    throw ConfigError("cluster --method: expected chinese-whispers, dbscan or agglomerative (got '" + o.method + "')");
+  if (o.inputs.empty()) throw ConfigError("cluster: no photos given");
+  std::vector<std::string> paths, names;
+  for (const auto& input : o.inputs)
+    for (auto& [path, name] : list_images(input)) {
+      paths.push_back(path);
+      // Several inputs: names keep the input so that equal relative names stay apart.
+      names.push_back(o.inputs.size() > 1 && fs::is_directory(input) ? (fs::path(input) / name).generic_string() : name);
+    }
+  if (paths.empty()) throw Error("cluster: no images found in the given inputs");
+  const auto net = infer::load_network(o.model);
+  ClusterSummary s;
+  s.threshold = o.threshold > 0 ? o.threshold : l2_threshold(net.meta);
+  if (s.threshold <= 0)
+    throw ConfigError("cluster: model '" + o.model + "' has no calibrated threshold; pass --threshold");
+  const auto emb = embed_paths(net, paths, o.batch_size, o.threads);
+  const int64_t n = emb.size(0), dim = emb.size(1);
+  // N x N distances: every face against a "gallery" of every face, one identity each.
+  std::vector<int32_t> self(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) self[static_cast<size_t>(i)] = static_cast<int32_t>(i);
+  auto d = eval::identity_distances(emb.data_ptr<float>(), n, emb.data_ptr<float>(), self.data(), n, dim, n);
+  for (int64_t i = 0; i < n; ++i) d.values[static_cast<size_t>(i * n + i)] = 0;
+  const auto labels = o.method == "dbscan"          ? eval::dbscan(d, s.threshold, o.min_samples)
+                      : o.method == "agglomerative" ? eval::agglomerative_average(d, s.threshold)
+                                                    : eval::chinese_whispers(d, s.threshold, o.iterations, o.seed);
+  s.faces = n;
+  std::map<int64_t, std::vector<size_t>> members;
+  for (size_t i = 0; i < labels.size(); ++i) members[labels[i]].push_back(i);
+  s.noise = members.count(-1) ? static_cast<int64_t>(members[-1].size()) : 0;
+  s.clusters = static_cast<int64_t>(members.size()) - (s.noise > 0);
+
+  const fs::path out(o.out);
+  fs::create_directories(out);
+  std::string csv = "file,face,x,y,width,height,cluster\n";
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const auto size = cv::imread(paths[i], cv::IMREAD_UNCHANGED).size();
+    csv += fmt::format("{},0,0,0,{},{},{}\n", names[i], size.width, size.height, labels[i]);
+  }
+  write_file_atomic((out / "clusters.csv").string(), csv);
+  for (const auto& [label, idx] : members) {
+    const auto folder = out / (label < 0 ? std::string("noise") : fmt::format("cluster-{:03d}", label));
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    std::vector<std::string> faces;
+    for (auto i : idx) {
+      const auto flat = fs::path(names[i]).generic_string();
+      std::string link = flat;
+      std::replace(link.begin(), link.end(), '/', '_');
+      auto target = folder / link;
+      for (int k = 2; fs::exists(fs::symlink_status(target)); ++k) target = folder / (std::to_string(k) + "_" + link);
+      if (o.copy) fs::copy_file(paths[i], target, fs::copy_options::overwrite_existing);
+      else fs::create_symlink(fs::absolute(paths[i]), target);
+      faces.push_back(paths[i]);
+    }
+    if (label >= 0) write_contact_sheet((out / fmt::format("cluster-{:03d}.png", label)).string(), faces);
+  }
+  s.table = fmt::format("{} faces -> {} clusters{} ({}, L2 threshold {:.4f}) -> {}\n", n, s.clusters,
+                        s.noise ? fmt::format(" + {} noise", s.noise) : "", o.method, s.threshold, o.out);
+  if (!o.labels.empty()) {
+    // Known identities: labels/<identity>/<file>. A photo is <identity> when labels/<its folder's
+    // name>/<its file name> exists, else when its file name occurs under exactly one identity.
+    std::map<std::string, std::string> by_name;  // file name -> identity ("" when ambiguous)
+    for (auto& [path, name] : list_images(o.labels)) {
+      const fs::path rel(name);
+      if (!rel.has_parent_path()) continue;
+      const auto file = rel.filename().string();
+      const auto id = rel.begin()->string();
+      const auto it = by_name.find(file);
+      if (it == by_name.end()) by_name[file] = id;
+      else if (it->second != id) it->second.clear();
+    }
+    std::map<std::string, int64_t> ids;
+    std::vector<int64_t> predicted, truth;
+    for (size_t i = 0; i < paths.size(); ++i) {
+      const fs::path photo(paths[i]);
+      const auto parent = photo.parent_path().filename().string();
+      std::string id;
+      if (!parent.empty() && fs::is_regular_file(fs::path(o.labels) / parent / photo.filename())) id = parent;
+      else if (const auto it = by_name.find(photo.filename().string()); it != by_name.end()) id = it->second;
+      if (id.empty()) continue;
+      predicted.push_back(labels[i]);
+      truth.push_back(ids.emplace(id, static_cast<int64_t>(ids.size())).first->second);
+    }
+    const auto sc = eval::score_clustering(predicted, truth);
+    s.table += fmt::format(
+        "against {}: {} of {} faces labelled, {} people, {} clusters\n"
+        "pairwise precision {:.4f} recall {:.4f} F1 {:.4f}\nBCubed precision {:.4f} recall {:.4f} F1 {:.4f}\n",
+        o.labels, sc.items, n, sc.people, sc.clusters, sc.pairwise_precision, sc.pairwise_recall, sc.pairwise_f1,
+        sc.bcubed_precision, sc.bcubed_recall, sc.bcubed_f1);
+    nlohmann::json j{{"faces", n},
+                     {"labelled", sc.items},
+                     {"people", sc.people},
+                     {"clusters", sc.clusters},
+                     {"pairwise_precision", sc.pairwise_precision},
+                     {"pairwise_recall", sc.pairwise_recall},
+                     {"pairwise_f1", sc.pairwise_f1},
+                     {"bcubed_precision", sc.bcubed_precision},
+                     {"bcubed_recall", sc.bcubed_recall},
+                     {"bcubed_f1", sc.bcubed_f1},
+                     {"method", o.method},
+                     {"threshold", s.threshold}};
+    write_file_atomic((out / "scores.json").string(), j.dump(2) + "\n");
+  }
+  return s;
+}
+
+}  // namespace facenet::tasks
