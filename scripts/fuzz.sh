@@ -29,7 +29,7 @@ else
   HARNESSES=()
   for f in tests/fuzz/*_fuzz.cpp; do HARNESSES+=("$(basename "$f" .cpp)"); done
 fi
-cmake --build "$BUILD" -j "${FUZZ_BUILD_JOBS:-2}" --target "${HARNESSES[@]}"
+[ -n "${FUZZ_NO_BUILD:-}" ] || cmake --build "$BUILD" -j "${FUZZ_BUILD_JOBS:-2}" --target "${HARNESSES[@]}"
 [ -n "${FUZZ_BUILD_ONLY:-}" ] && exit 0
 
 # Inputs larger than this are not generated (per harness: small text formats stay small).
