@@ -6,6 +6,8 @@
 //                (the fuzzer cannot fix up the zip's CRCs itself).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <caffe2/serialize/inline_container.h>
@@ -36,7 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     auto state = facenet::exporting::read_state_dict(path);
     for (const auto& [name, t] : state) (void)t.numel();
-  } catch (const facenet::Error&) {
+    if (std::getenv("FACENET_FUZZ_VERBOSE")) std::fprintf(stderr, "loaded %zu tensors\n", state.size());
+  } catch (const facenet::Error& e) {
+    if (std::getenv("FACENET_FUZZ_VERBOSE")) std::fprintf(stderr, "Error: %s\n", e.what());
   }
   return 0;
 }
