@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
+  clang-14 libfuzzer-14-dev  # scripts/fuzz.sh: the libFuzzer harnesses (tests/fuzz)
 )
 
 missing=()

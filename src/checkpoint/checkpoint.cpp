@@ -79,8 +79,10 @@ Checkpoint Checkpoint::open(const std::string& path) {
   auto& ar = c.archive_->archive;
   try {
     ar.load_from(path);
-  } catch (const c10::Error&) {
-    throw Error("'" + path + "' is not a readable facenet checkpoint (corrupt or another kind of file)");
+  } catch (const std::exception& e) {
+    // c10::Error, and std::runtime_error from the TorchScript parser for a damaged code/ record.
+    throw Error("'" + path + "' is not a readable facenet checkpoint (corrupt or another kind of file): " +
+                error_message(e).substr(0, 200));
   }
   try {
     const auto meta = nlohmann::json::parse(read_string(ar, "meta"));
@@ -178,9 +180,9 @@ void Checkpoint::load_into(torch::nn::Module& model, torch::nn::Module* head, to
       std::lock_guard<std::mutex> lock(gen.mutex());
       gen.set_state(state);
     }
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     throw Error("cannot load '" + path_ + "' into this model (different backbone, embedding size or classes?): " +
-                std::string(e.what_without_backtrace()).substr(0, 300));
+                error_message(e).substr(0, 300));
   }
 }
 

@@ -130,6 +130,9 @@ Dataset scan_folder(const std::string& root_path, const ScanOptions& options) {
   return ds;
 }
 
+// 2^24 identities: far beyond any face dataset (WebFace260M has 4M), and a bounded allocation.
+constexpr int64_t kMaxAnnotationLabel = (int64_t{1} << 24) - 1;
+
 Dataset read_annotation(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw Error("cannot read annotation file '" + path + "'");
@@ -153,6 +156,11 @@ Dataset read_annotation(const std::string& path) {
     }
     if (label_text.empty() || used != label_text.size() || label < 0)
       throw Error(where + ": label '" + label_text + "' is not a non-negative integer");
+    // Labels number identities 0..max: every label below the largest gets an entry, so a
+    // stray huge label would allocate (and overflow) rather than describe a dataset.
+    if (label > kMaxAnnotationLabel)
+      throw Error(where + ": label " + label_text + " is too large (labels are identities numbered 0.." +
+                  std::to_string(kMaxAnnotationLabel) + ")");
     if (file.empty()) throw Error(where + ": empty path");
     fs::path p(file);
     if (p.is_relative()) p = base / p;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -77,7 +78,11 @@ PairList parse_lfw(const std::vector<Line>& lines, const std::string& source, co
     fail(source, header.number,
          "malformed LFW header " + quote_line(header) + " (expected 'folds pairs_per_fold' or 'N')");
   }
-  const int64_t expected = out.file_folds * 2 * out.pairs_per_fold;
+  // The header's counts come from the file: their product must not overflow.
+  int64_t expected = 0;
+  if (out.pairs_per_fold > INT64_MAX / 2 ||
+      __builtin_mul_overflow(out.file_folds, 2 * out.pairs_per_fold, &expected))
+    fail(source, header.number, "LFW header " + quote_line(header) + " claims more pairs than any file holds");
   const int64_t found = static_cast<int64_t>(lines.size()) - 1;
   for (int64_t i = 0; i < std::min(expected, found); ++i) {
     const Line& line = lines[static_cast<std::size_t>(i + 1)];

@@ -30,23 +30,38 @@ std::string plain_dicts_pickle(const std::string& p) {
   std::set<uint32_t> od_memo;  // memo slots holding the OrderedDict class
   std::string out;
   std::vector<Item> stack;
+  size_t i = 0;
+  // LibTorch's unpickler trusts the stack: an opcode with too few operands reads outside it
+  // (a crash, not an exception). Every opcode's operands are checked here first, as they sit
+  // above the last MARK (a mark is no operand).
+  auto need = [&](size_t n) {
+    size_t above_mark = 0;
+    for (auto it = stack.rbegin(); it != stack.rend() && !it->mark && above_mark < n; ++it) ++above_mark;
+    if (above_mark < n) throw Error("pickle: stack underflow at byte " + std::to_string(i));
+  };
   auto pop = [&](size_t n) {
-    if (stack.size() < n) throw Error("pickle: stack underflow");
+    need(n);
     const size_t start = stack[stack.size() - n].start;
     stack.resize(stack.size() - n);
     return start;
   };
   auto pop_to_mark = [&] {
     while (!stack.empty() && !stack.back().mark) stack.pop_back();
-    if (stack.empty()) throw Error("pickle: missing MARK");
+    if (stack.empty()) throw Error("pickle: missing MARK at byte " + std::to_string(i));
     const size_t start = stack.back().start;
     stack.pop_back();
     return start;
   };
+  auto byte_at = [&](size_t j) {
+    if (j >= p.size()) throw Error("pickle: truncated");
+    return static_cast<unsigned char>(p[j]);
+  };
+  std::set<uint32_t> memo;  // memo slots written (BINGET of another one is corrupt)
+  bool stopped = false;
   // `<OrderedDict class> [BINPUT] EMPTY_TUPLE REDUCE` at j (after the class push) -> EMPTY_DICT.
   auto reduce_to_dict = [&](size_t j) {
     if (j < p.size() && (p[j] == 'q' || p[j] == 'r')) {
-      od_memo.insert(p[j] == 'q' ? static_cast<unsigned char>(p.at(j + 1)) : le(p, j + 1, 4));
+      od_memo.insert(p[j] == 'q' ? byte_at(j + 1) : le(p, j + 1, 4));
       j += p[j] == 'q' ? 2 : 5;
     }
     if (j + 1 >= p.size() || p[j] != ')' || p[j + 1] != 'R') throw Error("pickle: OrderedDict built with arguments");
@@ -54,8 +69,8 @@ std::string plain_dicts_pickle(const std::string& p) {
     out += '}';
     return j + 2;
   };
-  size_t i = 0;
   while (i < p.size()) {
+    if (stopped) throw Error("pickle: bytes after STOP at byte " + std::to_string(i));
     const unsigned char op = static_cast<unsigned char>(p[i]);
     const size_t here = out.size();
     size_t len = 1;  // opcode plus argument bytes
@@ -73,20 +88,23 @@ std::string plain_dicts_pickle(const std::string& p) {
         break;
       }
       case 'h': case 'j': {  // BINGET, LONG_BINGET
-        const uint32_t slot = op == 'h' ? static_cast<unsigned char>(p.at(i + 1)) : le(p, i + 1, 4);
+        const uint32_t slot = op == 'h' ? byte_at(i + 1) : le(p, i + 1, 4);
         len = op == 'h' ? 2 : 5;
         if (od_memo.count(slot)) {
           i = reduce_to_dict(i + len);
           continue;
         }
+        if (!memo.count(slot)) throw Error("pickle: BINGET of unset memo slot " + std::to_string(slot));
         pushes = 1;
         break;
       }
       case 'b':  // BUILD: OrderedDict's _metadata state; its bytes are erased (LibTorch has no POP).
+        need(2);
         out.resize(pop(1));  // it comes last in a state dict, so nothing later refers to its memo
         ++i;
         continue;
       case 's': {  // SETITEM -> MARK key value SETITEMS
+        need(3);
         const size_t key_start = pop(2);
         out.insert(key_start, 1, '(');
         out += 'u';
@@ -94,14 +112,17 @@ std::string plain_dicts_pickle(const std::string& p) {
         continue;
       }
       case 0x80: len = 2; break;                               // PROTO
-      case 'q': len = 2; break;                                // BINPUT
-      case 'r': len = 5; break;                                // LONG_BINPUT
+      case 'q': case 'r':                                      // BINPUT, LONG_BINPUT
+        need(1);
+        memo.insert(op == 'q' ? byte_at(i + 1) : le(p, i + 1, 4));
+        len = op == 'q' ? 2 : 5;
+        break;
       case 'K': len = 2; pushes = 1; break;                    // BININT1
       case 'M': len = 3; pushes = 1; break;                    // BININT2
       case 'J': len = 5; pushes = 1; break;                    // BININT
       case 'G': len = 9; pushes = 1; break;                    // BINFLOAT
       case 0x8a: case 'U': case 'C':                           // LONG1, SHORT_BINSTRING, SHORT_BINBYTES
-        len = 2 + static_cast<unsigned char>(p.at(i + 1));
+        len = 2 + byte_at(i + 1);
         pushes = 1;
         break;
       case 'X': case 'T': case 'B': len = 5 + le(p, i + 1, 4); pushes = 1; break;  // BINUNICODE, BINSTRING, BINBYTES
@@ -109,6 +130,7 @@ std::string plain_dicts_pickle(const std::string& p) {
       case '(': stack.push_back({here, true}); out += '('; ++i; continue;  // MARK
       case 't': case 'u': case 'e': {  // TUPLE, SETITEMS, APPENDS
         const size_t start = pop_to_mark();
+        if (op != 't' && stack.empty()) throw Error("pickle: SETITEMS/APPENDS without a container");
         if (op == 't') stack.push_back({start, false});
         out += static_cast<char>(op);
         ++i;
@@ -121,10 +143,14 @@ std::string plain_dicts_pickle(const std::string& p) {
         continue;
       }
       case 'R': case 0x81: stack.push_back({pop(2), false}); out += static_cast<char>(op); ++i; continue;  // REDUCE, NEWOBJ
-      case 'Q': break;                // BINPERSID: pops one, pushes one
-      case 'a': case '0': pops = 1; break;  // APPEND pops the value; POP
-      case '2': pushes = 1; break;    // DUP
-      case '.': break;                // STOP
+      case 'Q': need(1); break;       // BINPERSID: pops one, pushes one
+      case 'a': need(2); pops = 1; break;  // APPEND pops the value (the list stays)
+      case '0': pops = 1; break;      // POP
+      case '2': need(1); pushes = 1; break;  // DUP
+      case '.':                       // STOP: the one result
+        need(1);
+        stopped = true;
+        break;
       default:
         throw Error("pickle: unsupported opcode " + std::to_string(op));
     }
@@ -134,6 +160,7 @@ std::string plain_dicts_pickle(const std::string& p) {
     out.append(p, i, len);
     i += len;
   }
+  if (!stopped) throw Error("pickle: no STOP (truncated)");
   return out;
 }
 

@@ -85,10 +85,16 @@ NamedTensors read_state_dict(const std::string& path) {
   c10::IValue value;
   try {
     // Python's state_dict() is an OrderedDict, which LibTorch's unpickler cannot rebuild.
-    if (text.rfind("PK\x03\x04", 0) == 0 && text.find("collections\nOrderedDict") != std::string::npos)
+    if (text.rfind("PK\x03\x04", 0) == 0 && text.find("collections\nOrderedDict") != std::string::npos) {
       value = load_python_zip(path);
-    else
+    } else {
+      // LibTorch's unpickler trusts the pickle's stack use (a REDUCE on an empty stack reads
+      // outside it and crashes): data.pkl goes through plain_dicts_pickle's checks first.
+      caffe2::serialize::PyTorchStreamReader reader(path);
+      const auto [data, size] = reader.getRecord("data.pkl");
+      (void)plain_dicts_pickle(std::string(static_cast<const char*>(data.get()), size));
       value = torch::pickle_load(std::vector<char>(text.begin(), text.end()));
+    }
   } catch (const std::exception& e) {
     throw Error("'" + path + "' is not a readable PyTorch state dict (torch.save / pickle): " +
                 error_message(e).substr(0, 200));
