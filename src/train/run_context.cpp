@@ -54,6 +54,9 @@ std::shared_ptr<RunContext> RunContext::create(const Config& config, const std::
     ctx->run_dir = fs::path("runs") / (config.train.name + "-" + timestamp());
   if (ctx->dist) ctx->run_dir = ctx->dist->share("run_dir", ctx->run_dir.string());
   if (ctx->is_main()) {
+    // A run killed while writing (SIGKILL, power loss) leaves NAME.tmp-PID files behind.
+    if (const int stale = remove_stale_temporaries(ctx->run_dir.string()); stale > 0)
+      spdlog::info("[train] removed {} temporary file(s) left by a killed run", stale);
     fs::create_directories(ctx->run_dir / "checkpoints");
     write_file_atomic((ctx->run_dir / "config.yaml").string(), to_yaml(config));
     add_log_file((ctx->run_dir / "train.log").string());

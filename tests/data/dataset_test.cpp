@@ -23,6 +23,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// An edited index cache text with its closing digest line recomputed (as save_index writes it).
+std::string resealed_index(const std::string& text) {
+  const auto body = text.substr(0, text.rfind("crc32c "));
+  char digest[16];
+  std::snprintf(digest, sizeof(digest), "%x", facenet::crc32c::value(body));
+  return body + "crc32c " + digest + "\n";
+}
+
 /// bob: 3 images, Zoë: 2 (+ a README), alice: 1 (.JPG upper case), empty/: none.
 void make_tree(const TempDir& dir) {
   write_image(dir / "bob/b1.jpg");
@@ -110,10 +118,7 @@ TEST(Dataset, IndexCacheIsWrittenReusedAndInvalidated) {
   write_text(index, text);
   EXPECT_EQ(scan_folder(dir.str()).samples[3].path, (dir / "bob/b1.jpg").string());
   // The same edit with its digest recomputed is trusted (so the cache really is read).
-  const auto body = text.substr(0, text.rfind("crc32c "));
-  char digest[16];
-  std::snprintf(digest, sizeof(digest), "%x", facenet::crc32c::value(body));
-  write_text(index, body + "crc32c " + digest + "\n");
+  write_text(index, resealed_index(text));
   const auto cached = scan_folder(dir.str());
   EXPECT_EQ(cached.identities, first.identities);
   EXPECT_EQ(cached.samples[3].path, (dir / "bob/zz.jpg").string());
@@ -147,7 +152,7 @@ TEST(Dataset, UnwritableRootCachesInTheCacheDir) {
   const auto at = text.find("z1.jpg");
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 6, "q1.jpg");
-  write_text(cached[0], text);
+  write_text(cached[0], resealed_index(text));
   EXPECT_EQ(scan_folder(dir.str(), {true, cache.str()}).samples[0].path, (dir / "Zoë/q1.jpg").string());
   if (!as_root) fs::permissions(dir / "", fs::perms::owner_all, fs::perm_options::add);
 }

@@ -167,6 +167,8 @@ TEST(Pack, IndexErrorsNameFileAndLine) {
   const auto ds = make_tree(dir);
   const auto out = (dir / "pack").string();
   write_pack(ds, out);
+  // As a pack from another tool (no facenet.digest): the readers themselves must report.
+  fs::remove(out + "/" + kPackDigestFile);
   const auto idx = read_file(out + "/train.idx");
   const auto size = fs::file_size(out + "/train.rec");
   auto open_with = [&](const std::string& text) {
@@ -209,6 +211,8 @@ TEST(Pack, EmptyTruncatedAndFlippedPacksNeverCrash) {
   const auto ds = make_tree(dir);
   const auto out = (dir / "pack").string();
   write_pack(ds, out);
+  // As a pack from another tool (no facenet.digest): the readers themselves must report.
+  fs::remove(out + "/" + kPackDigestFile);
   const auto rec = read_file(out + "/train.rec");
   const auto level = spdlog::get_level();
   spdlog::set_level(spdlog::level::err);  // hundreds of expected "skipping" warnings
@@ -234,6 +238,39 @@ TEST(Pack, EmptyTruncatedAndFlippedPacksNeverCrash) {
     try_all(flipped);
   }
   spdlog::set_level(level);
+}
+
+TEST(Pack, DigestNamesAnEditedIndexPropertyOrRecords) {
+  TempDir dir;
+  const auto ds = make_tree(dir);
+  const auto out = (dir / "pack").string();
+  write_pack(ds, out);
+  ASSERT_TRUE(fs::exists(out + "/" + kPackDigestFile));
+  {
+    PackReader intact(out);
+    EXPECT_TRUE(intact.digest_verified());
+    EXPECT_TRUE(verify_pack_records(intact));
+  }
+  const auto idx = read_file(out + "/train.idx"), rec = read_file(out + "/train.rec");
+  // A still-parsable index edit (two lines swapped) is caught by the digest, naming the file.
+  auto l = lines(idx);
+  std::swap(l[1], l[2]);
+  std::string swapped;
+  for (const auto& line : l) swapped += line + "\n";
+  facenet::test::write_text(out + "/train.idx", swapped);
+  auto msg = error_of([&] { PackReader r(out); });
+  EXPECT_NE(msg.find("train.idx' is damaged"), std::string::npos) << msg;
+  facenet::test::write_text(out + "/train.idx", idx);
+  // One flipped byte in train.rec: verify_pack_records (facenet check) names it.
+  auto flipped = rec;
+  flipped[rec.size() / 2] = char(flipped[rec.size() / 2] ^ 1);
+  facenet::test::write_text(out + "/train.rec", flipped);
+  msg = error_of([&] { verify_pack_records(PackReader(out)); });
+  EXPECT_NE(msg.find("train.rec' is damaged"), std::string::npos) << msg;
+  // A truncated train.rec is refused at open (its size is recorded).
+  facenet::test::write_text(out + "/train.rec", rec.substr(0, rec.size() - 4));
+  msg = error_of([&] { PackReader r(out); });
+  EXPECT_NE(msg.find("train.rec' is damaged"), std::string::npos) << msg;
 }
 
 TEST(Pack, ResizesOnlyImagesOfAnotherSize) {

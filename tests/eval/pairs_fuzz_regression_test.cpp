@@ -22,7 +22,8 @@ TEST(PairsFuzzRegression, HeaderCountsWhoseProductOverflows) {
     eval::parse_pairs_text("9223372036854775807 2\nA 1 2\n", "big.txt", PairsFormat::LFW);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("big.txt:1: LFW header"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("big.txt:1:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("LFW header"), std::string::npos) << e.what();
   }
   EXPECT_THROW(eval::parse_pairs_text("4611686018427387904\nA 1 2\n", "n.txt", PairsFormat::LFW), Error);
 }

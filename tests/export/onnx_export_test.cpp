@@ -100,8 +100,9 @@ TEST(OnnxExport, CarriesMetadataInsideAndInSidecar) {
   std::ifstream in(path, std::ios::binary);
   ASSERT_TRUE(proto.ParseFromIstream(&in));
   EXPECT_EQ(proto.opset_import(0).version(), 15);
-  ASSERT_EQ(proto.metadata_props_size(), 1);
+  ASSERT_EQ(proto.metadata_props_size(), 2);
   EXPECT_EQ(proto.metadata_props(0).key(), "facenet.meta");
+  EXPECT_EQ(proto.metadata_props(1).key(), "facenet.digest");  // the content digest, last
   // Input and output batch dimensions are symbolic.
   EXPECT_EQ(proto.graph().input(0).type().tensor_type().shape().dim(0).dim_param(), "batch");
   EXPECT_EQ(proto.graph().input(0).type().tensor_type().shape().dim(2).dim_value(), 96);

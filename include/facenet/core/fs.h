@@ -17,6 +17,11 @@ void write_atomic_with(const std::string& path, const std::function<void(const s
 /// Reads a whole file; throws facenet::Error naming the path when it cannot.
 std::string read_file(const std::string& path);
 
+/// Removes the temporaries (`NAME.tmp-PID`) that write_atomic_with left under `folder`
+/// (recursively) when its process was killed: those whose process no longer runs. Returns
+/// how many were removed.
+int remove_stale_temporaries(const std::string& folder);
+
 /// CRC-32C of a whole file, read in chunks (at disk speed). Throws Error when unreadable.
 uint32_t file_crc32c(const std::string& path);
 
