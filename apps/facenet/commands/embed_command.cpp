@@ -16,9 +16,15 @@ void register_embed(CLI::App& app) {
   cmd->add_option("--out", o->out, "embeddings.csv or embeddings.npy (+ .npy.txt path list)")->required();
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  add_detect_options(cmd, o->detect);
   cmd->callback([o] {
-    const auto n = tasks::run_embed(*o);
-    std::cout << "embedded " << n << " images -> " << o->out << "\n";
+    const auto s = tasks::run_embed(*o);
+    if (s.detector == "none") {
+      std::cout << "embedded " << s.rows << " images -> " << o->out << "\n";
+    } else {
+      std::cout << fmt::format("embedded {} faces from {} photos (detector {}, crop {}); {} without a face, {} unreadable -> {}\n",
+                               s.rows, s.images, s.detector, s.crop, s.without_face, s.unreadable, o->out);
+    }
   });
 }
 
@@ -26,13 +32,34 @@ void register_verify(CLI::App& app) {
   auto* cmd = app.add_subcommand("verify", "Are two face images the same person? (distance vs the stored threshold)");
   struct Options {
     std::string model, a, b;
+    tasks::DetectArgs detect;
+    bool json = false;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
   cmd->add_option("image_a", o->a, "First image")->required();
   cmd->add_option("image_b", o->b, "Second image")->required();
+  add_detect_options(cmd, o->detect, false);
+  cmd->add_flag("--json", o->json, "Print one JSON line instead of text");
   cmd->callback([o] {
-    const auto r = tasks::run_verify(o->model, o->a, o->b);
+    const auto r = tasks::run_verify(o->model, o->a, o->b, o->detect);
+    if (o->json) {
+      auto box = [](const std::array<int, 4>& b) { return fmt::format("[{},{},{},{}]", b[0], b[1], b[2], b[3]); };
+      auto quote = [](const std::string& s) {
+        std::string q = "\"";
+        for (char c : s) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+        return q + "\"";
+      };
+      std::cout << fmt::format(
+          "{{\"image_a\":{},\"image_b\":{},\"detector\":\"{}\",\"box_a\":{},\"score_a\":{:.4g},\"box_b\":{},"
+          "\"score_b\":{:.4g},\"distance\":{:.6f},\"metric\":\"{}\",\"threshold\":{:.6f},\"same\":{}}}\n",
+          quote(o->a), quote(o->b), r.detector, box(r.box_a), r.score_a, box(r.box_b), r.score_b, r.distance,
+          r.distance_name, r.threshold, r.same ? "true" : "false");
+      return;
+    }
+    if (r.detector != "none")
+      std::cout << fmt::format("faces ({}): a [{},{} {}x{}], b [{},{} {}x{}]\n", r.detector, r.box_a[0], r.box_a[1],
+                               r.box_a[2], r.box_a[3], r.box_b[0], r.box_b[1], r.box_b[2], r.box_b[3]);
     std::cout << fmt::format("distance ({}): {:.4f}\nthreshold: {:.4f}\nresult: {}\n", r.distance_name, r.distance,
                              r.threshold, r.same ? "same" : "different");
     if (r.threshold <= 0) std::cout << "note: the model has no calibrated threshold (never evaluated)\n";

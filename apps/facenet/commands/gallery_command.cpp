@@ -61,6 +61,7 @@ void register_cluster(CLI::App& app) {
   cmd->add_option("--labels", o->labels, "Folder <identity>/<images> of known identities: report precision/recall/F1");
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  add_detect_options(cmd, o->detect);
   cmd->callback([o] { std::cout << tasks::run_cluster(*o).table; });
 }
 
