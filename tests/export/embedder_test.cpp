@@ -91,14 +91,16 @@ TEST(Embedder, EveryModelKindGivesTheCheckpointsEmbeddings) {
 TEST(Embedder, CropRuleTravelsFromCheckpointToExports) {
   const CropConfig crop{CropRule::Margin, 40, FaceDetector::Haar};
   const auto ckpt = test::temp_path("crop.ckpt"), ts = test::temp_path("crop.ts.pt"), onnx = test::temp_path("crop.onnx");
-  test::write_checkpoint(ckpt, exported().model, 96, 0.8, crop);
+  auto model = exported().model;  // a handle to the same module
+  test::write_checkpoint(ckpt, model, 96, 0.8, crop);
   ExportConfig c;
   c.format = ExportFormat::TorchScript;
   tasks::run_export(ckpt, c, ts);
   c.format = ExportFormat::ONNX;
   tasks::run_export(ckpt, c, onnx);
   for (const auto& path : {ckpt, ts, onnx}) {
-    const auto& m = Embedder(path).meta();
+    const Embedder embedder(path);
+    const auto& m = embedder.meta();
     EXPECT_EQ(m.crop.rule, CropRule::Margin) << path;
     EXPECT_EQ(m.crop.margin, 40) << path;
     EXPECT_EQ(m.crop.detector, FaceDetector::Haar) << path;
