@@ -228,4 +228,24 @@ TEST(FaceDetectionCli, EmbedFindsEveryHaarFaceOfEachPhoto) {
   r = run_cli("embed --model " + s.model + " --detect yunet " + photos + " --out " + out);
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("--detect-model"), std::string::npos) << r.output;
+  // enroll: each gallery image's largest face (a photo without one is left out); identify: the probe's largest face.
+  const auto people = s.dir + "/face_people";
+  fs::create_directories(people + "/ann");
+  fs::create_directories(people + "/bob");
+  fs::copy_file(photos + "/a.png", people + "/ann/a.png", fs::copy_options::overwrite_existing);
+  fs::copy_file(photos + "/b.png", people + "/bob/b.png", fs::copy_options::overwrite_existing);
+  fs::copy_file(photos + "/empty.png", people + "/bob/empty.png", fs::copy_options::overwrite_existing);
+  const auto gallery = s.dir + "/faces.fgal";
+  r = run_cli("enroll --model " + s.model + " --detect haar --gallery " + people + " --out " + gallery);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 identities, 2 embeddings"), std::string::npos) << r.output;
+  r = run_cli("identify --gallery " + gallery + " --detect haar --json -k 2 --probe " + photos + "/b.png");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto id = nlohmann::json::parse(r.output.substr(r.output.find("{\"probe")));
+  EXPECT_EQ(id["ranking"][0]["identity"], "bob");
+  EXPECT_EQ(id["unknown"], false);
+  EXPECT_EQ(id["box"].size(), 4u);
+  r = run_cli("identify --gallery " + gallery + " --detect haar --probe " + photos + "/empty.png");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("no face found in"), std::string::npos) << r.output;
 }

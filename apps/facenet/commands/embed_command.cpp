@@ -74,6 +74,8 @@ void register_identify(CLI::App& app) {
     std::string model, gallery, probe;
     int64_t k = 5, batch_size = 64;
     int threads = 0;
+    tasks::DetectArgs detect;
+    bool json = false;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--model", o->model,
@@ -85,8 +87,24 @@ void register_identify(CLI::App& app) {
   cmd->add_option("-k", o->k, "Identities to list")->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  add_detect_options(cmd, o->detect, false);
+  cmd->add_flag("--json", o->json, "Print one JSON line instead of text");
   cmd->callback([o] {
-    const auto r = tasks::run_identify(o->model, o->gallery, o->probe, o->k, o->batch_size, o->threads);
+    const auto r = tasks::run_identify(o->model, o->gallery, o->probe, o->k, o->batch_size, o->threads, o->detect);
+    if (o->json) {
+      std::string ranking;
+      for (const auto& m : r.ranking)
+        ranking += fmt::format("{}{{\"identity\":\"{}\",\"distance\":{:.6f},\"images\":{}}}", ranking.empty() ? "" : ",",
+                               m.identity, m.distance, m.images);
+      std::cout << fmt::format("{{\"probe\":\"{}\",\"detector\":\"{}\",\"box\":[{},{},{},{}],\"score\":{:.4g},"
+                               "\"threshold\":{:.6f},\"unknown\":{},\"ranking\":[{}]}}\n",
+                               o->probe, r.detector, r.box[0], r.box[1], r.box[2], r.box[3], r.score, r.threshold,
+                               r.unknown ? "true" : "false", ranking);
+      return;
+    }
+    if (r.detector != "none")
+      std::cout << fmt::format("face ({}): [{},{} {}x{}] score {:.4g}\n", r.detector, r.box[0], r.box[1], r.box[2],
+                               r.box[3], r.score);
     std::cout << fmt::format("gallery: {} identities, {} images; threshold {:.4f}\n", r.identities, r.gallery_images,
                              r.threshold);
     if (r.threshold <= 0) std::cout << "note: the model has no calibrated threshold: known/unknown is not decided\n";

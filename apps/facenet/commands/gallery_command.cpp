@@ -18,6 +18,7 @@ void register_enroll(CLI::App& app) {
   cmd->add_flag("--add", o->add, "Add to an existing gallery file (same model; identities merged by name)");
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  add_detect_options(cmd, o->detect, false);
   cmd->callback([o] {
     const auto r = tasks::run_enroll(*o);
     std::cout << fmt::format("enrolled {} images ({} new identities) -> {}: {} identities, {} embeddings\n", r.images,

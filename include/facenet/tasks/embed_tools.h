@@ -73,6 +73,9 @@ struct IdentifyResult {
   int64_t embeddings = 0;              ///< gallery rows searched
   bool unknown = false;                ///< a threshold is stored and the best match is not below it
   std::string model;                   ///< the model that embedded the probe
+  std::string detector;                ///< none | haar | yunet
+  std::array<int, 4> box{};            ///< with a detector: the probe's largest face (x, y, width, height)
+  float score = 1;
 };
 
 /// Ranks `gallery` identities against `probe`. `gallery` is either a gallery file made by
@@ -80,7 +83,9 @@ struct IdentifyResult {
 /// it, and a different model is refused) or a folder gallery/<identity>/<image> (images directly in
 /// it are their own identity by file stem), embedded now into one re-normalised mean per identity.
 /// Scored by eval::identity_distances (one blocked matrix product over every gallery embedding).
+/// With a detector (`detect`, default the model's) the probe's largest face is identified (none
+/// found: an error naming the probe), and a folder gallery's images give their largest faces.
 IdentifyResult run_identify(const std::string& model, const std::string& gallery, const std::string& probe, int64_t k,
-                            int64_t batch_size = 64, int threads = 0);
+                            int64_t batch_size = 64, int threads = 0, const DetectArgs& detect = {});
 
 }  // namespace facenet::tasks
