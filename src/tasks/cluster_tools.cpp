@@ -106,6 +106,8 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
   for (size_t i = 0; i < item_path.size(); ++i) {
     const auto& b = item_box[i];
     csv += fmt::format("{},{},{},{},{},{},{}\n", item_name[i], item_face[i], b.x, b.y, b.width, b.height, labels[i]);
+    s.json_lines += nlohmann::json{{"source", item_name[i]}, {"face", item_face[i]}, {"box", {b.x, b.y, b.width, b.height}},
+                                   {"cluster", labels[i]}}.dump() + "\n";
   }
   write_file_atomic((out / "clusters.csv").string(), csv);
   for (const auto& [label, idx] : members) {

@@ -228,6 +228,18 @@ TEST(FaceDetectionCli, EmbedFindsEveryHaarFaceOfEachPhoto) {
   r = run_cli("embed --model " + s.model + " --detect yunet " + photos + " --out " + out);
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("--detect-model"), std::string::npos) << r.output;
+  // cluster --json: one line per face.
+  r = run_cli("cluster " + photos + " --model " + s.model + " --detect haar --threshold 0.25 --json --out " + s.dir +
+              "/face_album");
+  ASSERT_EQ(r.code, 0) << r.output;
+  int cluster_lines = 0;
+  for (size_t p = 0, q; (q = r.output.find('\n', p)) != std::string::npos; p = q + 1)
+    if (r.output.compare(p, 11, "{\"box\":[") == 0 || r.output.compare(p, 2, "{\"") == 0) {
+      const auto line = nlohmann::json::parse(r.output.substr(p, q - p));
+      EXPECT_EQ(line["box"].size(), 4u);
+      ++cluster_lines;
+    }
+  EXPECT_EQ(cluster_lines, 5) << r.output;
   // enroll: each gallery image's largest face (a photo without one is left out); identify: the probe's largest face.
   const auto people = s.dir + "/face_people";
   fs::create_directories(people + "/ann");

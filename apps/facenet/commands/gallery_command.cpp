@@ -63,7 +63,12 @@ void register_cluster(CLI::App& app) {
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
   add_detect_options(cmd, o->detect);
-  cmd->callback([o] { std::cout << tasks::run_cluster(*o).table; });
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print one JSON line per face (source, face, box, cluster) instead of the summary");
+  cmd->callback([o, json] {
+    const auto s = tasks::run_cluster(*o);
+    std::cout << (*json ? s.json_lines : s.table);
+  });
 }
 
 }  // namespace facenet::cli

@@ -31,6 +31,7 @@ struct ClusterSummary {
   int64_t without_face = 0;  ///< photos where the detector found no face
   double threshold = 0;
   std::string table;  ///< human-readable lines (and the scores with --labels)
+  std::string json_lines;  ///< one JSON line per face: {"source","face","box":[x,y,w,h],"cluster"}
 };
 
 /// Embeds every photo (the whole image is the face until detection is asked for), clusters the
