@@ -27,6 +27,8 @@ FACENET_ENUM_TO_STRING(FlipMode)
 FACENET_ENUM_TO_STRING(PairsFormat)
 FACENET_ENUM_TO_STRING(ExportFormat)
 FACENET_ENUM_TO_STRING(DistBackend)
+FACENET_ENUM_TO_STRING(CropRule)
+FACENET_ENUM_TO_STRING(FaceDetector)
 #undef FACENET_ENUM_TO_STRING
 
 bool has_classifier(LossType v) { return v != LossType::Triplet; }

@@ -157,6 +157,9 @@ const std::vector<Field>& fields() {
       F("data.preprocess.resize", data.preprocess.resize),
       F("data.preprocess.normalization", data.preprocess.normalization),
       F("data.preprocess.channel_order", data.preprocess.channel_order),
+      F("data.crop.rule", data.crop.rule),
+      F("data.crop.margin", data.crop.margin),
+      F("data.crop.detector", data.crop.detector),
       F("data.augment.flip", data.augment.flip),
       F("data.augment.crop_scale", data.augment.crop_scale),
       F("data.augment.rotation", data.augment.rotation),
@@ -389,6 +392,12 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(p.image_size >= min_size, "data.preprocess.image_size", p.image_size,
             "must be >= " + std::to_string(min_size) + " for " + to_string(c.model.backbone));
   v.require(p.center_crop >= 0, "data.preprocess.center_crop", p.center_crop, "must be >= 0");
+  const auto& crop = c.data.crop;
+  v.require(crop.margin >= 0, "data.crop.margin", crop.margin, "must be >= 0");
+  v.require((crop.rule == CropRule::None) == (crop.detector == FaceDetector::None), "data.crop.detector",
+            to_string(crop.detector), "must be none exactly when data.crop.rule is none (got rule " + to_string(crop.rule) + ")");
+  v.require(crop.rule != CropRule::FivePoint || crop.detector == FaceDetector::YuNet, "data.crop.rule",
+            to_string(crop.rule), "5point needs landmarks: data.crop.detector must be yunet");
   v.require(c.data.rec.empty() || c.data.annotation.empty(), "data.rec", c.data.rec,
             "cannot be combined with data.annotation (set one dataset source)");
   v.require(c.data.identities_per_batch >= 2, "data.identities_per_batch", c.data.identities_per_batch,

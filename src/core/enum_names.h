@@ -51,6 +51,9 @@ FACENET_ENUM_TABLE(ExportFormat, {ExportFormat::ONNX, "onnx"},
                    {ExportFormat::StateDict, "state-dict"})
 FACENET_ENUM_TABLE(DistBackend, {DistBackend::Auto, "auto"}, {DistBackend::Gloo, "gloo"},
                    {DistBackend::NCCL, "nccl"})
+FACENET_ENUM_TABLE(CropRule, {CropRule::None, "none"}, {CropRule::Margin, "margin"}, {CropRule::FivePoint, "5point"})
+FACENET_ENUM_TABLE(FaceDetector, {FaceDetector::None, "none"}, {FaceDetector::Haar, "haar"},
+                   {FaceDetector::YuNet, "yunet"})
 #undef FACENET_ENUM_TABLE
 
 }  // namespace facenet

@@ -1,5 +1,6 @@
 #include "facenet/data/align.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -163,6 +164,12 @@ AlignStats align_dataset(const AlignOptions& o) {
   worker(0);
   for (auto& th : pool) th.join();
   if (error) std::rethrow_exception(error);
+  // The crop rule used, for data.crop of a config that trains on this output.
+  write_file_atomic((fs::path(o.output) / "align.json").string(),
+                    fmt::format("{{\"rule\": \"margin\", \"margin\": {}, \"detector\": \"{}\", \"size\": {}, "
+                                "\"no_face\": \"{}\"}}\n",
+                                o.margin, o.detector == DetectorKind::Haar ? "haar" : "yunet", o.size,
+                                o.no_face == NoFaceAction::Skip ? "skip" : "center"));
   AlignStats s;
   s.images = total;
   s.faces = faces;

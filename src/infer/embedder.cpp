@@ -7,16 +7,23 @@
 #include "facenet/core/error.h"
 #include "facenet/data/image_io.h"
 #include "facenet/data/preprocess.h"
+#include "facenet/data/detect.h"
+#include "facenet/infer/faces.h"
 #include "facenet/infer/network_loader.h"
 
 namespace facenet {
 
 struct Embedder::Impl {
   infer::LoadedNetwork net;
+  // The detector of the last embed_faces call, kept while the same detection is asked for.
+  std::unique_ptr<data::FaceFinder> finder;
+  std::string finder_key;
 };
 
 Embedder::Embedder(const std::string& model_path)
-    : impl_(std::make_unique<Impl>(Impl{infer::load_network(model_path)})) {}
+    : impl_(std::make_unique<Impl>()) {
+  impl_->net = infer::load_network(model_path);
+}
 Embedder::~Embedder() = default;
 Embedder::Embedder(Embedder&&) noexcept = default;
 Embedder& Embedder::operator=(Embedder&&) noexcept = default;
@@ -40,6 +47,37 @@ Embedding Embedder::embed_file(const std::string& path) const {
   cv::Mat image;
   data::read_image_or_throw(path, image);
   return embed(image);
+}
+
+std::vector<DetectedFace> Embedder::embed_faces(const cv::Mat& bgr, const FaceDetection& d) const {
+  if (bgr.empty() || bgr.type() != CV_8UC3) throw Error("Embedder::embed_faces: expected a non-empty 8-bit BGR image");
+  const auto plan = infer::face_plan(impl_->net.meta, {d.detector, d.model, d.largest});
+  const auto key = to_string(plan.detect.detector) + "|" + d.model + "|" + (d.largest ? "1" : "0");
+  if (!impl_->finder || impl_->finder_key != key) {
+    impl_->finder = std::make_unique<data::FaceFinder>(plan.detect);
+    impl_->finder_key = key;
+  }
+  const auto faces = impl_->finder->detect(bgr);
+  std::vector<cv::Mat> crops;
+  for (const auto& f : faces) crops.push_back(data::crop_face(bgr, f, plan.crop, static_cast<int>(impl_->net.meta.input_size)));
+  const auto emb = embed(crops);
+  std::vector<DetectedFace> out;
+  for (size_t i = 0; i < faces.size(); ++i) {
+    DetectedFace r;
+    r.x = faces[i].box.x;
+    r.y = faces[i].box.y;
+    r.width = faces[i].box.width;
+    r.height = faces[i].box.height;
+    r.score = faces[i].score;
+    r.has_landmarks = faces[i].has_landmarks;
+    for (int k = 0; k < 5; ++k) {
+      r.landmarks[2 * k] = faces[i].landmarks[k].x;
+      r.landmarks[2 * k + 1] = faces[i].landmarks[k].y;
+    }
+    r.embedding = emb[i];
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Comparison Embedder::compare(const Embedding& a, const Embedding& b) const {

@@ -34,7 +34,10 @@ std::string meta_to_json(const ExportMeta& m) {
                    {"threshold", m.threshold},
                    {"far_target", m.far_target},
                    {"distance", to_string(m.distance)},
-                   {"source", m.source}};
+                   {"source", m.source},
+                   {"crop", {{"rule", to_string(m.crop.rule)},
+                             {"margin", m.crop.margin},
+                             {"detector", to_string(m.crop.detector)}}}};
   return j.dump(2);
 }
 
@@ -51,6 +54,12 @@ ExportMeta meta_from_json(const std::string& text, const std::string& origin) {
     m.far_target = j.value("far_target", 1e-3);
     m.distance = enum_from(j, "distance", {Distance::L2, Distance::L2Squared, Distance::Cosine});
     m.source = j.value("source", "");
+    if (j.contains("crop")) {
+      const auto& c = j.at("crop");
+      m.crop.rule = enum_from(c, "rule", {CropRule::None, CropRule::Margin, CropRule::FivePoint});
+      m.crop.margin = c.value("margin", int64_t{32});
+      m.crop.detector = enum_from(c, "detector", {FaceDetector::None, FaceDetector::Haar, FaceDetector::YuNet});
+    }
     return m;
   } catch (const std::exception& e) {
     throw Error("'" + origin + "': bad facenet metadata: " + error_message(e));
@@ -68,6 +77,7 @@ ExportMeta meta_from_checkpoint(const Checkpoint& checkpoint) {
   m.far_target = info.config.eval.far_target;
   m.distance = info.config.eval.distance;
   m.source = checkpoint.path();
+  m.crop = info.config.data.crop;
   return m;
 }
 

@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "embed_common.h"
+#include "facenet/infer/faces.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/data/image_io.h"
@@ -58,7 +59,32 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
   s.threshold = o.threshold > 0 ? o.threshold : l2_threshold(net.meta);
   if (s.threshold <= 0)
     throw ConfigError("cluster: model '" + o.model + "' has no calibrated threshold; pass --threshold");
-  const auto emb = embed_paths(net, paths, o.batch_size, o.threads);
+  // Items: every detected face (with a detector), else every photo as one face.
+  const auto plan = infer::face_plan(net.meta, {o.detect.detect, o.detect.detect_model, o.detect.largest});
+  std::vector<std::string> item_path, item_name;
+  std::vector<int64_t> item_face;
+  std::vector<cv::Rect> item_box;
+  torch::Tensor emb;
+  if (plan.active()) {
+    const auto f = infer::embed_photo_faces(net, paths, plan, o.batch_size, "cluster");
+    emb = f.embeddings;
+    s.without_face = f.without_face;
+    for (size_t i = 0; i < f.faces.size(); ++i) {
+      item_path.push_back(paths[static_cast<size_t>(f.photo[i])]);
+      item_name.push_back(names[static_cast<size_t>(f.photo[i])]);
+      item_face.push_back(f.index[i]);
+      item_box.push_back(f.faces[i].box);
+    }
+  } else {
+    emb = embed_paths(net, paths, o.batch_size, o.threads);
+    for (size_t i = 0; i < paths.size(); ++i) {
+      item_path.push_back(paths[i]);
+      item_name.push_back(names[i]);
+      item_face.push_back(0);
+      const auto size = cv::imread(paths[i], cv::IMREAD_UNCHANGED).size();
+      item_box.emplace_back(0, 0, size.width, size.height);
+    }
+  }
   const int64_t n = emb.size(0), dim = emb.size(1);
   // N x N distances: every face against a "gallery" of every face, one identity each.
   std::vector<int32_t> self(static_cast<size_t>(n));
@@ -77,9 +103,11 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
   const fs::path out(o.out);
   fs::create_directories(out);
   std::string csv = "file,face,x,y,width,height,cluster\n";
-  for (size_t i = 0; i < paths.size(); ++i) {
-    const auto size = cv::imread(paths[i], cv::IMREAD_UNCHANGED).size();
-    csv += fmt::format("{},0,0,0,{},{},{}\n", names[i], size.width, size.height, labels[i]);
+  for (size_t i = 0; i < item_path.size(); ++i) {
+    const auto& b = item_box[i];
+    csv += fmt::format("{},{},{},{},{},{},{}\n", item_name[i], item_face[i], b.x, b.y, b.width, b.height, labels[i]);
+    s.json_lines += nlohmann::json{{"source", item_name[i]}, {"face", item_face[i]}, {"box", {b.x, b.y, b.width, b.height}},
+                                   {"cluster", labels[i]}}.dump() + "\n";
   }
   write_file_atomic((out / "clusters.csv").string(), csv);
   for (const auto& [label, idx] : members) {
@@ -88,19 +116,34 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
     fs::create_directories(folder);
     std::vector<std::string> faces;
     for (auto i : idx) {
-      const auto flat = fs::path(names[i]).generic_string();
+      const auto flat = fs::path(item_name[i]).generic_string();
       std::string link = flat;
       std::replace(link.begin(), link.end(), '/', '_');
+      if (plan.active()) {  // the face itself, cut from its photo
+        link = fs::path(link).stem().string() + fmt::format("_face{}.png", item_face[i]);
+        auto target = folder / link;
+        for (int k = 2; fs::exists(fs::symlink_status(target)); ++k) target = folder / (std::to_string(k) + "_" + link);
+        const cv::Mat photo = cv::imread(item_path[i], cv::IMREAD_COLOR);
+        const auto box = item_box[i] & cv::Rect(0, 0, photo.cols, photo.rows);
+        std::vector<uchar> png;
+        if (box.area() <= 0 || !cv::imencode(".png", photo(box), png)) continue;
+        write_file_atomic(target.string(), std::string(png.begin(), png.end()));
+        faces.push_back(target.string());
+        continue;
+      }
       auto target = folder / link;
       for (int k = 2; fs::exists(fs::symlink_status(target)); ++k) target = folder / (std::to_string(k) + "_" + link);
-      if (o.copy) fs::copy_file(paths[i], target, fs::copy_options::overwrite_existing);
-      else fs::create_symlink(fs::absolute(paths[i]), target);
-      faces.push_back(paths[i]);
+      if (o.copy) fs::copy_file(item_path[i], target, fs::copy_options::overwrite_existing);
+      else fs::create_symlink(fs::absolute(item_path[i]), target);
+      faces.push_back(item_path[i]);
     }
     if (label >= 0) write_contact_sheet((out / fmt::format("cluster-{:03d}.png", label)).string(), faces);
   }
   s.table = fmt::format("{} faces -> {} clusters{} ({}, L2 threshold {:.4f}) -> {}\n", n, s.clusters,
                         s.noise ? fmt::format(" + {} noise", s.noise) : "", o.method, s.threshold, o.out);
+  if (plan.active())
+    s.table += fmt::format("detector {}: {} faces in {} photos, {} without a face\n", to_string(plan.detect.detector), n,
+                           paths.size(), s.without_face);
   if (!o.labels.empty()) {
     // Known identities: labels/<identity>/<file>. A photo is <identity> when labels/<its folder's
     // name>/<its file name> exists, else when its file name occurs under exactly one identity.
@@ -116,8 +159,8 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
     }
     std::map<std::string, int64_t> ids;
     std::vector<int64_t> predicted, truth;
-    for (size_t i = 0; i < paths.size(); ++i) {
-      const fs::path photo(paths[i]);
+    for (size_t i = 0; i < item_path.size(); ++i) {
+      const fs::path photo(item_path[i]);
       const auto parent = photo.parent_path().filename().string();
       std::string id;
       if (!parent.empty() && fs::is_regular_file(fs::path(o.labels) / parent / photo.filename())) id = parent;

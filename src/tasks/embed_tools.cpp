@@ -9,13 +9,16 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <opencv2/core.hpp>
 
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/data/dataset.h"
+#include "facenet/data/image_io.h"
 #include "facenet/data/preprocess.h"
 #include "facenet/infer/batches.h"
 #include "facenet/infer/embedder.h"
+#include "facenet/infer/faces.h"
 #include "facenet/infer/network_loader.h"
 #include "embed_common.h"
 
@@ -54,7 +57,7 @@ void write_npy(const std::string& path, const float* data, int64_t rows, int64_t
   write_file_atomic(path, bytes);
 }
 
-int64_t run_embed(const EmbedOptions& o) {
+EmbedSummary run_embed(const EmbedOptions& o) {
   const bool csv = ends_with(o.out, ".csv"), npy = ends_with(o.out, ".npy");
   if (!csv && !npy) throw ConfigError("embed --out: expected a .csv or .npy file (got '" + o.out + "')");
   if (o.inputs.empty()) throw ConfigError("embed: no input folders or images given");
@@ -66,30 +69,70 @@ int64_t run_embed(const EmbedOptions& o) {
     }
   if (paths.empty()) throw Error("embed: no images (jpg, jpeg, png, bmp, webp, pgm, ppm, tif, tiff) found in the given inputs");
   const auto net = infer::load_network(o.model);
-  const auto emb = embed_paths(net, paths, std::max<int64_t>(1, o.batch_size), o.threads);
+  const auto plan = infer::face_plan(net.meta, {o.detect.detect, o.detect.detect_model, o.detect.largest});
+  EmbedSummary summary;
+  summary.images = static_cast<int64_t>(paths.size());
+  summary.detector = to_string(plan.detect.detector);
+  summary.crop = to_string(plan.crop.rule);
+  torch::Tensor emb;
+  std::vector<std::string> lead;  // the leading columns of each row
+  if (plan.active()) {
+    const auto faces = infer::embed_photo_faces(net, paths, plan, o.batch_size, "embed");
+    emb = faces.embeddings;
+    summary.without_face = faces.without_face;
+    summary.unreadable = faces.unreadable;
+    for (size_t i = 0; i < faces.faces.size(); ++i) {
+      const auto& b = faces.faces[i].box;
+      lead.push_back(fmt::format("{},{},{},{},{},{},{:.4g}", names[static_cast<size_t>(faces.photo[i])], faces.index[i],
+                                 b.x, b.y, b.width, b.height, faces.faces[i].score));
+    }
+  } else {
+    emb = embed_paths(net, paths, std::max<int64_t>(1, o.batch_size), o.threads);
+    lead = names;
+  }
   const int64_t n = emb.size(0), d = emb.size(1);
+  summary.rows = n;
   const float* p = emb.data_ptr<float>();
   if (npy) {
     write_npy(o.out, p, n, d);
     std::string list;
-    for (const auto& name : names) list += name + "\n";
+    for (const auto& l : lead) list += l + "\n";
     write_file_atomic(o.out + ".txt", list);
   } else {
     std::string text;
     for (int64_t i = 0; i < n; ++i) {
-      text += names[static_cast<size_t>(i)];
+      text += lead[static_cast<size_t>(i)];
       for (int64_t j = 0; j < d; ++j) text += fmt::format(",{:.8g}", p[i * d + j]);
       text += "\n";
     }
     write_file_atomic(o.out, text);
   }
-  return n;
+  return summary;
 }
 
-VerifyResult run_verify(const std::string& model, const std::string& image_a, const std::string& image_b) {
+VerifyResult run_verify(const std::string& model, const std::string& image_a, const std::string& image_b,
+                        const DetectArgs& detect) {
   const Embedder embedder(model);
-  const auto c = embedder.compare(embedder.embed_file(image_a), embedder.embed_file(image_b));
-  return {c.distance, embedder.threshold(), c.same, to_string(embedder.meta().distance)};
+  const auto plan = infer::face_plan(embedder.meta(), {detect.detect, detect.detect_model, true});
+  VerifyResult r;
+  r.detector = to_string(plan.detect.detector);
+  auto face_of = [&](const std::string& path, std::array<int, 4>& box, float& score) {
+    cv::Mat image;
+    data::read_image_or_throw(path, image);
+    const auto faces = embedder.embed_faces(image, {detect.detect, detect.detect_model, true});
+    if (faces.empty()) throw Error("verify: no face found in '" + path + "' (detector " + r.detector + ")");
+    box = {faces[0].x, faces[0].y, faces[0].width, faces[0].height};
+    score = faces[0].score;
+    return faces[0].embedding;
+  };
+  const auto a = face_of(image_a, r.box_a, r.score_a);
+  const auto b = face_of(image_b, r.box_b, r.score_b);
+  const auto c = embedder.compare(a, b);
+  r.distance = c.distance;
+  r.threshold = embedder.threshold();
+  r.same = c.same;
+  r.distance_name = to_string(embedder.meta().distance);
+  return r;
 }
 
 }  // namespace facenet::tasks

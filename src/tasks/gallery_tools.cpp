@@ -10,6 +10,7 @@
 #include <set>
 
 #include "embed_common.h"
+#include "facenet/infer/faces.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/eval/identification.h"
@@ -53,9 +54,25 @@ std::vector<float> unit_mean(const float* rows, const std::vector<int64_t>& idx,
 }
 
 // Embeds a folder tree into a gallery made by `net` (one row per image, or one mean per identity).
+// With a detector each image gives its largest face (images without one are logged and left out).
 infer::Gallery embed_gallery(const infer::LoadedNetwork& net, const std::string& model, const std::string& digest,
-                             const Labelled& images, bool mean, int64_t batch_size, int threads) {
-  const auto emb = embed_paths(net, images.paths, batch_size, threads);
+                             const Labelled& all, bool mean, int64_t batch_size, int threads,
+                             const DetectArgs& detect = {}) {
+  const auto plan = infer::face_plan(net.meta, {detect.detect, detect.detect_model, true});
+  torch::Tensor emb;
+  Labelled images;
+  if (plan.active()) {
+    const auto f = infer::embed_photo_faces(net, all.paths, plan, batch_size, "enroll");
+    emb = f.embeddings;
+    for (auto i : f.photo) {
+      images.paths.push_back(all.paths[static_cast<size_t>(i)]);
+      images.names.push_back(all.names[static_cast<size_t>(i)]);
+      images.identities.push_back(all.identities[static_cast<size_t>(i)]);
+    }
+  } else {
+    emb = embed_paths(net, all.paths, batch_size, threads);
+    images = all;
+  }
   infer::Gallery g;
   g.model_digest = digest;
   g.model = model;
@@ -134,7 +151,7 @@ struct OpenGallery {
 };
 
 OpenGallery open_gallery(const std::string& model, const std::string& gallery, bool folder_means, int64_t batch_size,
-                         int threads) {
+                         int threads, const DetectArgs& detect = {}) {
   OpenGallery o;
   if (fs::is_regular_file(gallery)) {
     o.gallery = infer::load_gallery(gallery);
@@ -150,7 +167,7 @@ OpenGallery open_gallery(const std::string& model, const std::string& gallery, b
   const auto images = labelled_images(gallery, "gallery");
   o.model = model;
   o.net = infer::load_network(model);
-  o.gallery = embed_gallery(o.net, absolute(model), "", images, folder_means, batch_size, threads);
+  o.gallery = embed_gallery(o.net, absolute(model), "", images, folder_means, batch_size, threads, detect);
   return o;
 }
 
@@ -170,7 +187,7 @@ EnrollResult run_enroll(const EnrollOptions& o) {
                                     existing.mean ? "keeps" : "does not keep", existing.mean ? "pass" : "do not pass"));
   }
   const auto net = infer::load_network(o.model);
-  auto fresh = embed_gallery(net, absolute(o.model), digest, images, o.mean, o.batch_size, o.threads);
+  auto fresh = embed_gallery(net, absolute(o.model), digest, images, o.mean, o.batch_size, o.threads, o.detect);
   EnrollResult r;
   r.images = static_cast<int64_t>(images.paths.size());
   if (extend) {
@@ -186,15 +203,27 @@ EnrollResult run_enroll(const EnrollOptions& o) {
 }
 
 IdentifyResult run_identify(const std::string& model, const std::string& gallery, const std::string& probe, int64_t k,
-                            int64_t batch_size, int threads) {
+                            int64_t batch_size, int threads, const DetectArgs& detect) {
   if (k < 1) throw ConfigError("identify -k: must be >= 1");
   if (!fs::exists(gallery)) throw Error("gallery '" + gallery + "' does not exist");
-  const auto o = open_gallery(model, gallery, /*folder_means=*/true, batch_size, threads);
+  const auto o = open_gallery(model, gallery, /*folder_means=*/true, batch_size, threads, detect);
   const auto& g = o.gallery;
-  const auto q = o.net.forward(data::load_images({probe}, o.net.meta.preprocess, false, threads)).to(torch::kFloat).contiguous();
+  const auto plan = infer::face_plan(o.net.meta, {detect.detect, detect.detect_model, true});
+  torch::Tensor q;
+  IdentifyResult result;
+  result.detector = to_string(plan.detect.detector);
+  if (plan.active()) {  // the probe's largest face
+    const auto f = infer::embed_photo_faces(o.net, {probe}, plan, 1, "identify");
+    if (f.faces.empty()) throw Error("identify: no face found in '" + probe + "' (detector " + result.detector + ")");
+    q = f.embeddings.slice(0, 0, 1).contiguous();
+    const auto& b = f.faces[0].box;
+    result.box = {b.x, b.y, b.width, b.height};
+    result.score = f.faces[0].score;
+  } else {
+    q = o.net.forward(data::load_images({probe}, o.net.meta.preprocess, false, threads)).to(torch::kFloat).contiguous();
+  }
   const auto d = eval::identity_distances(q.data_ptr<float>(), 1, g.embeddings.data(), g.labels.data(), g.rows(), g.dim,
                                           static_cast<int64_t>(g.identities.size()));
-  IdentifyResult result;
   result.threshold = l2_threshold(o.net.meta);
   result.gallery_images = 0;
   for (auto c : g.counts) result.gallery_images += c;

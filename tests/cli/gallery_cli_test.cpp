@@ -3,12 +3,15 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "facenet/checkpoint/checkpoint.h"
 #include "facenet/core/fs.h"
+#include "facenet/data/detect.h"
 #include "facenet/data/synth.h"
 #include "facenet/models/facenet.h"
 #include "support/cli_runner.h"
@@ -166,4 +169,95 @@ TEST(CliCluster, WritesCsvFoldersSheetsAndScores) {
   EXPECT_FALSE(fs::is_symlink(s.dir + "/c-copy/cluster-000/p0_0.png"));
   r = run_cli("cluster " + album + " --model " + s.model + " --out " + s.dir + "/c-bad --method kmeans");
   EXPECT_EQ(r.code, 2) << r.output;
+}
+
+TEST(FaceDetectionCli, EmbedFindsEveryHaarFaceOfEachPhoto) {
+  const auto& s = setup();
+  const std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+  if (!fs::exists(cascade)) GTEST_SKIP() << "opencv-data not installed";
+  // Photos of 2 and 3 synthetic faces on grey, and a plain one. The cascade finds only some drawn
+  // faces: a face is added to a photo only when the photo then has one more detection.
+  facenet::data::FaceFinder finder(facenet::data::DetectOptions{});
+  const auto photos = s.dir + "/photos";
+  fs::create_directories(photos);
+  int64_t next_id = 0;
+  auto paste = [&](const std::string& name, size_t n) {
+    cv::Mat photo(260, 200 * static_cast<int>(std::max<size_t>(n, 1)), CV_8UC3, cv::Scalar(200, 200, 200));
+    for (size_t placed = 0; placed < n && next_id < 80; ++next_id) {
+      cv::Mat img, trial = photo.clone();
+      facenet::data::render_synth_face(3, 0, next_id, 0, 140, img);
+      img.copyTo(trial(cv::Rect(30 + 200 * static_cast<int>(placed), 60, 140, 140)));
+      if (finder.detect(trial).size() != placed + 1) continue;
+      photo = trial;
+      ++placed;
+    }
+    ASSERT_EQ(finder.detect(photo).size(), n) << name;
+    cv::imwrite(photos + "/" + name, photo);
+  };
+  paste("a.png", 2);
+  paste("b.png", 3);
+  paste("empty.png", 0);
+  const auto out = s.dir + "/faces.csv";
+  auto r = run_cli("embed --model " + s.model + " --detect haar " + photos + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("embedded 5 faces from 3 photos (detector haar, crop margin); 1 without a face"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("no face in"), std::string::npos) << r.output;
+  const auto text = facenet::read_file(out);
+  std::vector<std::string> lines;
+  for (size_t p = 0, q; (q = text.find('\n', p)) != std::string::npos; p = q + 1) lines.push_back(text.substr(p, q - p));
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0].rfind("a.png,0,", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[4].rfind("b.png,2,", 0), 0u) << lines[4];
+  EXPECT_EQ(std::count(lines[0].begin(), lines[0].end(), ','), 6 + 16) << lines[0];  // 7 columns + 16 values
+  r = run_cli("embed --model " + s.model + " --detect haar --largest " + photos + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("embedded 2 faces from 3 photos"), std::string::npos) << r.output;
+  // verify compares the largest face of each photo; --json gives one line.
+  r = run_cli("verify --model " + s.model + " --detect haar --json " + photos + "/a.png " + photos + "/a.png");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_EQ(j["detector"], "haar");
+  EXPECT_EQ(j["same"], true);
+  EXPECT_EQ(j["box_a"], j["box_b"]);
+  // No face in a verify input is an error naming it; yunet without a model is a clear error.
+  r = run_cli("verify --model " + s.model + " --detect haar " + photos + "/a.png " + photos + "/empty.png");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("no face found in"), std::string::npos) << r.output;
+  r = run_cli("embed --model " + s.model + " --detect yunet " + photos + " --out " + out);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("--detect-model"), std::string::npos) << r.output;
+  // cluster --json: one line per face.
+  r = run_cli("cluster " + photos + " --model " + s.model + " --detect haar --threshold 0.25 --json --out " + s.dir +
+              "/face_album");
+  ASSERT_EQ(r.code, 0) << r.output;
+  int cluster_lines = 0;
+  for (size_t p = 0, q; (q = r.output.find('\n', p)) != std::string::npos; p = q + 1)
+    if (r.output.compare(p, 11, "{\"box\":[") == 0 || r.output.compare(p, 2, "{\"") == 0) {
+      const auto line = nlohmann::json::parse(r.output.substr(p, q - p));
+      EXPECT_EQ(line["box"].size(), 4u);
+      ++cluster_lines;
+    }
+  EXPECT_EQ(cluster_lines, 5) << r.output;
+  // enroll: each gallery image's largest face (a photo without one is left out); identify: the probe's largest face.
+  const auto people = s.dir + "/face_people";
+  fs::create_directories(people + "/ann");
+  fs::create_directories(people + "/bob");
+  fs::copy_file(photos + "/a.png", people + "/ann/a.png", fs::copy_options::overwrite_existing);
+  fs::copy_file(photos + "/b.png", people + "/bob/b.png", fs::copy_options::overwrite_existing);
+  fs::copy_file(photos + "/empty.png", people + "/bob/empty.png", fs::copy_options::overwrite_existing);
+  const auto gallery = s.dir + "/faces.fgal";
+  r = run_cli("enroll --model " + s.model + " --detect haar --gallery " + people + " --out " + gallery);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 identities, 2 embeddings"), std::string::npos) << r.output;
+  r = run_cli("identify --gallery " + gallery + " --detect haar --json -k 2 --probe " + photos + "/b.png");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto id = nlohmann::json::parse(r.output.substr(r.output.find("{\"probe")));
+  EXPECT_EQ(id["ranking"][0]["identity"], "bob");
+  EXPECT_EQ(id["unknown"], false);
+  EXPECT_EQ(id["box"].size(), 4u);
+  r = run_cli("identify --gallery " + gallery + " --detect haar --probe " + photos + "/empty.png");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("no face found in"), std::string::npos) << r.output;
 }

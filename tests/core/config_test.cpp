@@ -165,3 +165,19 @@ TEST(Config, EvalSetsKeys) {
   EXPECT_NE(error_of("eval:\n  sets: {a: 1}\n").find("eval.sets"), std::string::npos);
   EXPECT_NE(error_of("eval:\n  sets_distance: manhattan\n").find("eval.sets_distance"), std::string::npos);
 }
+
+TEST(Config, CropSectionParsesAndValidates) {
+  const Config c = load_config_text("data:\n  crop:\n    rule: 5point\n    margin: 20\n    detector: yunet\n", "t.yaml");
+  EXPECT_EQ(c.data.crop.rule, CropRule::FivePoint);
+  EXPECT_EQ(c.data.crop.margin, 20);
+  EXPECT_EQ(c.data.crop.detector, FaceDetector::YuNet);
+  const Config d = load_config_text("", "t.yaml");
+  EXPECT_EQ(d.data.crop.rule, CropRule::None);
+  EXPECT_EQ(d.data.crop.detector, FaceDetector::None);
+  EXPECT_NE(error_of("data:\n  crop:\n    rule: margin\n").find("data.crop.detector"), std::string::npos);
+  EXPECT_NE(error_of("data:\n  crop:\n    rule: 5point\n    detector: haar\n").find("5point needs landmarks"),
+            std::string::npos);
+  EXPECT_NE(error_of("data:\n  crop:\n    rule: margin\n    detector: haar\n    margin: -2\n").find("data.crop.margin"),
+            std::string::npos);
+  EXPECT_EQ(error_of("data:\n  crop:\n    rule: margin\n    detector: haar\n"), "");
+}

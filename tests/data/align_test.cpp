@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -106,11 +107,14 @@ TEST(Align, HaarDetectsSynthFacesAndCropsThem) {
   EXPECT_GE(s.faces, 3);
   int written = 0;
   for (const auto& e : fs::recursive_directory_iterator(out / ""))
-    if (e.is_regular_file()) {
+    if (e.is_regular_file() && e.path().filename() != "align.json") {
       ++written;
       const auto img = cv::imread(e.path().string());
       EXPECT_EQ(img.cols, 48);
       EXPECT_EQ(img.rows, 48);
     }
   EXPECT_EQ(written, s.faces);
+  std::ifstream record((out / "align.json").string());
+  const std::string text((std::istreambuf_iterator<char>(record)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"rule\": \"margin\", \"margin\": 16, \"detector\": \"haar\""), std::string::npos) << text;
 }

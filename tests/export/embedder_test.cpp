@@ -3,6 +3,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "facenet/data/detect.h"
+#include "facenet/data/synth.h"
+
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -80,6 +86,74 @@ TEST(Embedder, EveryModelKindGivesTheCheckpointsEmbeddings) {
   EXPECT_EQ(infer::load_network(exported().torchscript).kind, infer::ModelKind::TorchScript);
   EXPECT_EQ(infer::load_network(exported().onnx).kind, infer::ModelKind::ONNX);
   EXPECT_EQ(infer::load_network(exported().checkpoint).kind, infer::ModelKind::Checkpoint);
+}
+
+TEST(Embedder, CropRuleTravelsFromCheckpointToExports) {
+  const CropConfig crop{CropRule::Margin, 40, FaceDetector::Haar};
+  const auto ckpt = test::temp_path("crop.ckpt"), ts = test::temp_path("crop.ts.pt"), onnx = test::temp_path("crop.onnx");
+  auto model = exported().model;  // a handle to the same module
+  test::write_checkpoint(ckpt, model, 96, 0.8, crop);
+  ExportConfig c;
+  c.format = ExportFormat::TorchScript;
+  tasks::run_export(ckpt, c, ts);
+  c.format = ExportFormat::ONNX;
+  tasks::run_export(ckpt, c, onnx);
+  for (const auto& path : {ckpt, ts, onnx}) {
+    const Embedder embedder(path);
+    const auto& m = embedder.meta();
+    EXPECT_EQ(m.crop.rule, CropRule::Margin) << path;
+    EXPECT_EQ(m.crop.margin, 40) << path;
+    EXPECT_EQ(m.crop.detector, FaceDetector::Haar) << path;
+    const auto back = infer::meta_from_json(infer::meta_to_json(m), path);
+    EXPECT_EQ(back.crop.rule, m.crop.rule);
+    EXPECT_EQ(back.crop.margin, m.crop.margin);
+    EXPECT_EQ(back.crop.detector, m.crop.detector);
+  }
+  // The exports of a model trained on crops say so; JSON without "crop" (older exports) reads as none.
+  EXPECT_EQ(Embedder(exported().onnx).meta().crop.rule, CropRule::None);
+  auto j = nlohmann::json::parse(infer::meta_to_json(Embedder(exported().onnx).meta()));
+  ASSERT_TRUE(j.contains("crop"));
+  j.erase("crop");
+  const auto old = infer::meta_from_json(j.dump(), "old");
+  EXPECT_EQ(old.crop.rule, CropRule::None);
+  EXPECT_EQ(old.crop.detector, FaceDetector::None);
+}
+
+TEST(Embedder, EmbedFacesWithoutADetectorIsTheWholeImage) {
+  const Embedder embedder(exported().torchscript);
+  const auto face = test::synth_face(2, 0, 96);
+  const auto faces = embedder.embed_faces(face);  // the model's detector: none
+  ASSERT_EQ(faces.size(), 1u);
+  EXPECT_EQ(faces[0].width, 96);
+  EXPECT_LT(max_abs_diff(torch::tensor(faces[0].embedding), reference(face)), 1e-5);
+}
+
+TEST(Embedder, EmbedFacesFindsEveryHaarFaceOfAPhoto) {
+  if (!std::filesystem::exists("/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"))
+    GTEST_SKIP() << "opencv-data not installed";
+  const Embedder embedder(exported().torchscript);
+  // Three drawn faces the cascade finds on this grey photo (each added only when it is found).
+  data::FaceFinder finder(data::DetectOptions{});
+  cv::Mat photo(300, 600, CV_8UC3, cv::Scalar(200, 200, 200));
+  size_t placed = 0;
+  for (int64_t id = 0; id < 80 && placed < 3; ++id) {
+    cv::Mat img, trial = photo.clone();
+    data::render_synth_face(3, 0, id, 0, 140, img);
+    img.copyTo(trial(cv::Rect(30 + 190 * static_cast<int>(placed), 60, 140, 140)));
+    if (finder.detect(trial).size() != placed + 1) continue;
+    photo = trial;
+    ++placed;
+  }
+  ASSERT_EQ(placed, 3u);
+  const auto faces = embedder.embed_faces(photo, {"haar", "", false});
+  ASSERT_EQ(faces.size(), 3u);
+  for (const auto& f : faces) {
+    EXPECT_EQ(f.embedding.size(), 24u);
+    EXPECT_GT(f.score, 0.0f);
+  }
+  EXPECT_EQ(embedder.embed_faces(photo, {"haar", "", true}).size(), 1u);
+  EXPECT_TRUE(embedder.embed_faces(cv::Mat(200, 200, CV_8UC3, cv::Scalar::all(90)), {"haar", "", false}).empty());
+  EXPECT_THROW(embedder.embed_faces(photo, {"yunet", "", false}), Error);
 }
 
 TEST(Embedder, BatchesAndComparesAtTheStoredThreshold) {

@@ -84,10 +84,12 @@ inline torch::Tensor synth_batch(int n, const PreprocessConfig& pre) {
 }
 
 /// Writes `model` as a checkpoint with image size `image_size` and threshold `threshold`.
-inline void write_checkpoint(const std::string& path, models::FaceNet& model, int64_t image_size, double threshold) {
+inline void write_checkpoint(const std::string& path, models::FaceNet& model, int64_t image_size, double threshold,
+                             const CropConfig& crop = {}) {
   Config config;
   config.model = model->options();
   config.data.preprocess.image_size = image_size;
+  config.data.crop = crop;
   facenet::TrainingState state;
   state.threshold_at_far = threshold;
   facenet::save_checkpoint(path, {config, state, 0, *model});

@@ -24,4 +24,14 @@ void start_runtime(const Config& config) {
   spdlog::debug("runtime: {} threads, device {}", info.threads, info.device);
 }
 
+void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option) {
+  app->add_option("--detect", args.detect,
+                  "Face detector: none (the image is one face), haar (OpenCV cascade) or yunet (needs --detect-model); "
+                  "default: the model's metadata (none for models trained on crops)")
+      ->check(CLI::IsMember({"none", "haar", "yunet"}));
+  app->add_option("--detect-model", args.detect_model,
+                  "YuNet ONNX file for --detect yunet (never downloaded), or another Haar cascade");
+  if (largest_option) app->add_flag("--largest", args.largest, "Keep only the largest face of each photo");
+}
+
 }  // namespace facenet::cli

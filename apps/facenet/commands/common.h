@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "facenet/core/config.h"
+#include "facenet/tasks/embed_tools.h"
 
 namespace facenet::cli {
 
@@ -17,6 +18,9 @@ struct ConfigOptions {
   /// Loads, overrides and validates (throws ConfigError).
   Config load() const;
 };
+
+/// Adds --detect, --detect-model and --largest (`largest_option`: whether --largest is offered).
+void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option = true);
 
 /// Sets up console logging and the runtime (threads, seed) from the config.
 void start_runtime(const Config& config);

@@ -18,6 +18,7 @@ void register_enroll(CLI::App& app) {
   cmd->add_flag("--add", o->add, "Add to an existing gallery file (same model; identities merged by name)");
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  add_detect_options(cmd, o->detect, false);
   cmd->callback([o] {
     const auto r = tasks::run_enroll(*o);
     std::cout << fmt::format("enrolled {} images ({} new identities) -> {}: {} identities, {} embeddings\n", r.images,
@@ -61,7 +62,13 @@ void register_cluster(CLI::App& app) {
   cmd->add_option("--labels", o->labels, "Folder <identity>/<images> of known identities: report precision/recall/F1");
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
-  cmd->callback([o] { std::cout << tasks::run_cluster(*o).table; });
+  add_detect_options(cmd, o->detect);
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print one JSON line per face (source, face, box, cluster) instead of the summary");
+  cmd->callback([o, json] {
+    const auto s = tasks::run_cluster(*o);
+    std::cout << (*json ? s.json_lines : s.table);
+  });
 }
 
 }  // namespace facenet::cli

@@ -25,6 +25,9 @@ enum class FlipMode { None, Concat, Sum };
 enum class PairsFormat { Auto, LFW, List };
 enum class ExportFormat { ONNX, TorchScript, StateDict };
 enum class DistBackend { Auto, Gloo, NCCL };
+/// How a face is cut out of a photo: `none` = the image is already a face crop.
+enum class CropRule { None, Margin, FivePoint };
+enum class FaceDetector { None, Haar, YuNet };
 
 struct ModelConfig {
   Backbone backbone = Backbone::MobileNet;
@@ -55,6 +58,14 @@ struct PreprocessConfig {
   ChannelOrder channel_order = ChannelOrder::RGB;
 };
 
+/// How the training images were cropped from photos; copied into every checkpoint and export so
+/// that `--detect` at inference crops the same way. Default: pre-cropped images (rule none).
+struct CropConfig {
+  CropRule rule = CropRule::None;            ///< margin: box + margin (davidsandberg); 5point: insightface template
+  int64_t margin = 32;                       ///< source pixels added around the box in total (rule margin)
+  FaceDetector detector = FaceDetector::None;  ///< the detector that found the faces
+};
+
 struct AugmentConfig {
   bool flip = true;
   double crop_scale = 0.0;  ///< random crop/scale jitter (fraction of the side); 0 = off
@@ -76,6 +87,7 @@ struct DataConfig {
   int64_t prefetch = 4;  ///< batches queued ahead
   bool cache_index = true;
   PreprocessConfig preprocess;
+  CropConfig crop;
   AugmentConfig augment;
 };
 
@@ -188,6 +200,8 @@ std::string to_string(FlipMode v);
 std::string to_string(PairsFormat v);
 std::string to_string(ExportFormat v);
 std::string to_string(DistBackend v);
+std::string to_string(CropRule v);
+std::string to_string(FaceDetector v);
 
 /// True when the loss has a classification head (softmax, ArcFace or CosFace).
 bool has_classifier(LossType v);

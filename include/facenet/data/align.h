@@ -43,7 +43,9 @@ Box centre_box(int image_width, int image_height);
 std::string default_haar_cascade();
 
 /// Aligns every image under options.input (recursively, keeping relative paths and file
-/// names). Logs a progress line with rate and ETA. Throws facenet::Error for a missing input
+/// names) and records the crop rule in output/align.json ({"rule": "margin", "margin": M,
+/// "detector": "haar"|"yunet", "size": S, "no_face": "skip"|"center"}: the data.crop to train
+/// with). Logs a progress line with rate and ETA. Throws facenet::Error for a missing input
 /// folder or detector model.
 AlignStats align_dataset(const AlignOptions& options);
 

@@ -25,10 +25,12 @@ struct ExportMeta {
   double far_target = 1e-3;         ///< the FAR the threshold was calibrated at
   Distance distance = Distance::L2; ///< the metric the threshold applies to
   std::string source;               ///< the checkpoint it was exported from
+  CropConfig crop;                  ///< how faces are cut from photos (data.crop of the training config)
 };
 
 /// {"format":"facenet-cpp export v1","backbone":"mobilenet","embedding_size":128,"input_size":160,
-///  "preprocess":{...},"threshold":1.1,"far_target":0.001,"distance":"l2","source":"..."}
+///  "preprocess":{...},"threshold":1.1,"far_target":0.001,"distance":"l2","source":"...",
+///  "crop":{"rule":"margin","margin":32,"detector":"haar"}}  (crop absent in older exports = none)
 std::string meta_to_json(const ExportMeta& meta);
 /// Parses meta_to_json's text; throws facenet::Error naming `origin` when it is not one.
 ExportMeta meta_from_json(const std::string& text, const std::string& origin);

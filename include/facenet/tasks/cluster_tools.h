@@ -2,6 +2,8 @@
 // Torch-free entry point for `facenet cluster`: group photos' faces by person.
 #include <cstdint>
 #include <string>
+
+#include "facenet/tasks/embed_tools.h"
 #include <vector>
 
 namespace facenet::tasks {
@@ -21,12 +23,15 @@ struct ClusterOptions {
                        ///< labels/<its folder name>/<its file name> exists, else by a file name unique in the tree
   int64_t batch_size = 64;
   int threads = 0;
+  DetectArgs detect;  ///< with a detector the items are faces (cluster folders get the face crops)
 };
 
 struct ClusterSummary {
   int64_t faces = 0, clusters = 0, noise = 0;
+  int64_t without_face = 0;  ///< photos where the detector found no face
   double threshold = 0;
   std::string table;  ///< human-readable lines (and the scores with --labels)
+  std::string json_lines;  ///< one JSON line per face: {"source","face","box":[x,y,w,h],"cluster"}
 };
 
 /// Embeds every photo (the whole image is the face until detection is asked for), clusters the

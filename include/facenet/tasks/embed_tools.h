@@ -1,10 +1,18 @@
 #pragma once
 // Torch-free entry points for `facenet embed`, `facenet verify` and `facenet identify`.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace facenet::tasks {
+
+/// --detect, --detect-model, --largest (embed, verify, identify, enroll, cluster).
+struct DetectArgs {
+  std::string detect;        ///< "" = the model's crop.detector (none for pre-cropped models); none | haar | yunet
+  std::string detect_model;  ///< YuNet ONNX (never downloaded) or another Haar cascade
+  bool largest = false;      ///< one face (the largest) per photo
+};
 
 struct EmbedOptions {
   std::string model;                ///< TorchScript export, ONNX export or checkpoint
@@ -12,11 +20,23 @@ struct EmbedOptions {
   std::string out;                  ///< *.csv or *.npy (+ *.npy.txt listing the paths)
   int64_t batch_size = 64;
   int threads = 0;
+  DetectArgs detect;
 };
 
-/// Embeds every image; returns the number embedded. CSV rows: path (relative to the given
-/// folder, or as given for a file), then the D values. NPY: float32 (N, D), NPY v1.
-int64_t run_embed(const EmbedOptions& options);
+struct EmbedSummary {
+  int64_t images = 0;
+  int64_t rows = 0;          ///< embeddings written (faces with a detector, images without)
+  int64_t without_face = 0;  ///< photos where the detector found no face (logged, not written)
+  int64_t unreadable = 0;    ///< with a detector: photos that could not be decoded (logged)
+  std::string detector;      ///< none | haar | yunet
+  std::string crop;          ///< none | margin | 5point
+};
+
+/// Embeds every image. Without a detector: CSV rows are path (relative to the given folder, or as
+/// given for a file), then the D values. With one: one row per face: path, face index (largest
+/// first), x, y, width, height, score, then the D values; photos without a face are logged and
+/// counted. NPY: float32 (N, D), NPY v1; its .npy.txt lists the rows' leading columns.
+EmbedSummary run_embed(const EmbedOptions& options);
 
 /// Writes a float32 (rows, cols) row-major array in NPY v1 format (atomically).
 void write_npy(const std::string& path, const float* data, int64_t rows, int64_t cols);
@@ -30,8 +50,14 @@ struct VerifyResult {
   double threshold = 0;
   bool same = false;
   std::string distance_name;  ///< "l2", "l2sq" or "cosine"
+  std::string detector;       ///< none | haar | yunet
+  std::array<int, 4> box_a{}, box_b{};  ///< x, y, width, height of the compared faces
+  float score_a = 1, score_b = 1;
 };
-VerifyResult run_verify(const std::string& model, const std::string& image_a, const std::string& image_b);
+/// With a detector each image's largest face is compared (boxes in `box_a`, `box_b`); an image
+/// without a face is an error naming it.
+VerifyResult run_verify(const std::string& model, const std::string& image_a, const std::string& image_b,
+                        const DetectArgs& detect = {});
 
 struct IdentityMatch {
   std::string identity;
@@ -47,6 +73,9 @@ struct IdentifyResult {
   int64_t embeddings = 0;              ///< gallery rows searched
   bool unknown = false;                ///< a threshold is stored and the best match is not below it
   std::string model;                   ///< the model that embedded the probe
+  std::string detector;                ///< none | haar | yunet
+  std::array<int, 4> box{};            ///< with a detector: the probe's largest face (x, y, width, height)
+  float score = 1;
 };
 
 /// Ranks `gallery` identities against `probe`. `gallery` is either a gallery file made by
@@ -54,7 +83,9 @@ struct IdentifyResult {
 /// it, and a different model is refused) or a folder gallery/<identity>/<image> (images directly in
 /// it are their own identity by file stem), embedded now into one re-normalised mean per identity.
 /// Scored by eval::identity_distances (one blocked matrix product over every gallery embedding).
+/// With a detector (`detect`, default the model's) the probe's largest face is identified (none
+/// found: an error naming the probe), and a folder gallery's images give their largest faces.
 IdentifyResult run_identify(const std::string& model, const std::string& gallery, const std::string& probe, int64_t k,
-                            int64_t batch_size = 64, int threads = 0);
+                            int64_t batch_size = 64, int threads = 0, const DetectArgs& detect = {});
 
 }  // namespace facenet::tasks

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "facenet/tasks/embed_tools.h"
+
 namespace facenet::tasks {
 
 struct EnrollOptions {
@@ -14,6 +16,7 @@ struct EnrollOptions {
   bool add = false;     ///< append to `out` (same model required; --mean must match the file)
   int64_t batch_size = 64;
   int threads = 0;
+  DetectArgs detect;    ///< with a detector each image gives its largest face (none found: left out, logged)
 };
 
 struct EnrollResult {

@@ -1,0 +1,88 @@
+#include "facenet/infer/faces.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+
+#include "facenet/core/error.h"
+#include "facenet/data/image_io.h"
+#include "facenet/data/preprocess.h"
+#include "facenet/infer/network_loader.h"
+
+namespace facenet::infer {
+
+FaceDetector parse_detector(const std::string& text) {
+  for (auto d : {FaceDetector::None, FaceDetector::Haar, FaceDetector::YuNet})
+    if (to_string(d) == text) return d;
+  throw ConfigError("--detect: expected none, haar or yunet (got '" + text + "')");
+}
+
+FacePlan face_plan(const ExportMeta& meta, const FaceOptions& o) {
+  FacePlan plan;
+  plan.crop = meta.crop;
+  plan.detect.detector = o.detect.empty() ? meta.crop.detector : parse_detector(o.detect);
+  plan.detect.model = o.detect_model;
+  plan.detect.largest = o.largest;
+  if (plan.detect.detector == FaceDetector::None) {
+    plan.crop.rule = CropRule::None;
+  } else if (plan.crop.rule == CropRule::None) {
+    plan.crop.rule = CropRule::Margin;  // a model trained on crops: davidsandberg's box + margin
+  }
+  plan.crop.detector = plan.detect.detector;
+  return plan;
+}
+
+PhotoFaces embed_photo_faces(const LoadedNetwork& net, const std::vector<std::string>& paths, const FacePlan& plan,
+                             int64_t batch_size, const std::string& tag) {
+  PhotoFaces out;
+  data::FaceFinder finder(plan.detect);
+  const int size = static_cast<int>(net.meta.input_size);
+  std::vector<torch::Tensor> pending, parts;
+  auto flush = [&] {
+    if (pending.empty()) return;
+    parts.push_back(net.forward(torch::stack(pending)).to(torch::kFloat).contiguous());
+    pending.clear();
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  const auto total = static_cast<int64_t>(paths.size());
+  for (int64_t i = 0; i < total; ++i) {
+    cv::Mat img;
+    std::string reason;
+    if (!data::read_image(paths[i], img, &reason)) {
+      spdlog::warn("[{}] skipping '{}': {}", tag, paths[i], reason);
+      ++out.unreadable;
+      continue;
+    }
+    const auto faces = finder.detect(img);
+    if (faces.empty()) {
+      spdlog::warn("[{}] no face in '{}'", tag, paths[i]);
+      ++out.without_face;
+    }
+    for (size_t k = 0; k < faces.size(); ++k) {
+      const auto crop = data::crop_face(img, faces[k], plan.crop, size);
+      pending.push_back(data::preprocess_image(crop, net.meta.preprocess));
+      out.photo.push_back(i);
+      out.index.push_back(static_cast<int64_t>(k));
+      out.faces.push_back(faces[k]);
+      if (static_cast<int64_t>(pending.size()) >= std::max<int64_t>(1, batch_size)) flush();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last > std::chrono::seconds(5) || i + 1 == total) {
+      last = now;
+      const double secs = std::chrono::duration<double>(now - start).count();
+      const double rate = secs > 0 ? (i + 1) / secs : 0;
+      spdlog::info("[{}] {}/{} photos, {} faces, {:.1f} photos/s, ETA {:.0f} s", tag, i + 1, total, out.faces.size(),
+                   rate, rate > 0 ? (total - i - 1) / rate : 0.0);
+    }
+  }
+  flush();
+  out.embeddings = parts.empty() ? torch::zeros({0, net.meta.embedding_size}) : torch::cat(parts).contiguous();
+  if (out.without_face || out.unreadable)
+    spdlog::info("[{}] {} photos: {} faces, {} without a face, {} unreadable", tag, total, out.faces.size(),
+                 out.without_face, out.unreadable);
+  return out;
+}
+
+}  // namespace facenet::infer
