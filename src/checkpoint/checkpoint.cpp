@@ -5,6 +5,9 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -64,7 +67,18 @@ void save_checkpoint(const std::string& path, const CheckpointParts& parts) {
     root.write("rng", gen.get_state());
   }
   write_atomic_with(path, [&](const std::string& tmp) {
-    root.save_to(tmp);
+    // LibTorch's own file writer throws from a destructor when a write fails (a full disk
+    // ends the process); writing through our callback, the failure is ours to report.
+    std::FILE* file = std::fopen(tmp.c_str(), "wb");
+    if (!file) throw Error(std::string(std::strerror(errno)));
+    int failed = 0;
+    root.save_to([&](const void* data, size_t n) -> size_t {
+      if (failed == 0 && std::fwrite(data, 1, n, file) != n) failed = errno ? errno : EIO;
+      return n;
+    });
+    if (std::fflush(file) != 0 && failed == 0) failed = errno ? errno : EIO;
+    if (std::fclose(file) != 0 && failed == 0) failed = errno ? errno : EIO;
+    if (failed != 0) throw Error(std::strerror(failed));
     seal_zip(tmp);  // the content digest Checkpoint::open verifies
   });
 }

@@ -47,10 +47,10 @@ void write_atomic_with(const std::string& path, const std::function<void(const s
     fs::rename(tmp, target);
     sync_path(target.has_parent_path() ? target.parent_path().string() : ".", true);
   } catch (const std::exception& e) {
+    const auto hint = space_hint(target.parent_path());  // before the temporary frees its space
     std::error_code ec;
     fs::remove(tmp, ec);
-    throw Error("cannot write '" + path + "': " + error_message(e) + space_hint(target.parent_path()) +
-                "; the previous file, if any, is unchanged");
+    throw Error("cannot write '" + path + "': " + error_message(e) + hint + "; the previous file, if any, is unchanged");
   }
 }
 

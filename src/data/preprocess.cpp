@@ -218,22 +218,13 @@ torch::Tensor decode_images(const std::vector<std::string>& encoded, const Prepr
 
 torch::Tensor load_sample_images(const Dataset& dataset, const std::vector<int64_t>& indices,
                                  const PreprocessConfig& config, bool flip, int threads) {
-  const auto n = static_cast<int64_t>(indices.size());
-  auto t = torch::empty({n, 3, config.image_size, config.image_size}, torch::kFloat32);
-  float* base = t.data_ptr<float>();
-  const auto stride = 3 * config.image_size * config.image_size;
-  Augmentation a;
-  a.flip = flip;
-  parallel_for(n, threads, [&](int64_t i) {
+  return preprocess_batch(static_cast<int64_t>(indices.size()), config, flip, threads, [&](int64_t i, cv::Mat& img) {
     const auto index = indices[static_cast<std::size_t>(i)];
     const auto bytes = read_sample_bytes(dataset, index);
-    cv::Mat img;
     std::string reason;
     if (!decode_image(bytes.data(), bytes.size(), img, &reason))
       throw Error("cannot decode " + sample_name(dataset, index) + ": " + reason);
-    preprocess_into(img, config, flip ? &a : nullptr, base + i * stride);
   });
-  return t;
 }
 
 }  // namespace data

@@ -32,7 +32,11 @@ void save_embeddings(const std::string& path, const EmbeddingSet& set) {
   auto bytes = torch::empty({static_cast<int64_t>(joined.size())}, torch::kUInt8);
   std::memcpy(bytes.data_ptr<uint8_t>(), joined.data(), joined.size());
   archive.write("images", bytes);
-  write_atomic_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
+  // Serialised in memory, then written by us: LibTorch's file writer throws from a destructor
+  // when the disk is full, which would end the process instead of reporting it.
+  std::ostringstream serialised;
+  archive.save_to(serialised);
+  write_file_atomic(path, serialised.str());
 }
 
 EmbeddingSet load_embeddings(const std::string& path) {

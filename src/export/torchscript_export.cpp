@@ -4,6 +4,8 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <sstream>
+
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/core/zip_digest.h"
@@ -25,8 +27,12 @@ void export_torchscript(models::FaceNetImpl& model, const infer::ExportMeta& met
   const auto json = infer::meta_to_json(meta);
   m.register_attribute("facenet_meta", c10::StringType::get(), json);
   torch::jit::ExtraFilesMap extra{{"meta.json", json}};
+  // Serialised in memory first: LibTorch's file writer throws from a destructor when a write
+  // fails; our own write reports a full disk cleanly.
+  std::ostringstream bytes;
+  m.save(bytes, extra);
   write_atomic_with(path, [&](const std::string& tmp) {
-    m.save(tmp, extra);
+    write_file_atomic(tmp, bytes.str());
     seal_zip(tmp);  // the content digest load_network verifies
   });
 }
