@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -90,16 +91,19 @@ int remove_stale_temporaries(const std::string& folder) {
   return removed;
 }
 
-uint32_t file_crc32c(const std::string& path) {
+uint32_t file_crc32c(const std::string& path, uint64_t length) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot read '" + path + "'");
   std::vector<char> chunk(1 << 20);
   uint32_t crc = 0;
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    crc = crc32c::extend(crc, chunk.data(), static_cast<std::size_t>(in.gcount()));
+  uint64_t left = length;
+  while (in && left > 0) {
+    in.read(chunk.data(), static_cast<std::streamsize>(std::min<uint64_t>(chunk.size(), left)));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    crc = crc32c::extend(crc, chunk.data(), got);
+    left -= got;
   }
-  if (in.bad()) throw Error("read error in '" + path + "'");
+  if (in.bad() || (length != UINT64_MAX && left > 0)) throw Error("read error in '" + path + "'");
   return crc;
 }
 

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <fstream>
 
-#include "facenet/core/crc32c.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 
@@ -28,25 +27,49 @@ uint16_t le16(const char* p) {
   return v;
 }
 
-/// Offset of the end-of-central-directory record whose comment runs exactly to the end.
-std::size_t find_end_record(const std::string& bytes, const std::string& path) {
-  if (bytes.size() < kEndRecord) throw Error("'" + path + "' is damaged: too short to be an archive");
-  const std::size_t lowest = bytes.size() > kEndRecord + 0xffff ? bytes.size() - kEndRecord - 0xffff : 0;
-  for (std::size_t at = bytes.size() - kEndRecord + 1; at-- > lowest;)
-    if (le32(&bytes[at]) == kEndOfDirectory && at + kEndRecord + le16(&bytes[at + 20]) == bytes.size()) return at;
+/// The archive's end: its last bytes (the end-of-central-directory record and any comment fit
+/// in 22 + 65535 bytes), where they start in the file, and the record's offset in them.
+struct ArchiveEnd {
+  std::string tail;
+  uint64_t tail_start = 0;
+  std::size_t record = 0;
+  uint64_t record_offset() const { return tail_start + record; }
+  std::string comment() const { return tail.substr(record + kEndRecord); }
+};
+
+ArchiveEnd find_end(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw Error("cannot read '" + path + "'");
+  const auto size = static_cast<uint64_t>(in.tellg());
+  if (size < kEndRecord) throw Error("'" + path + "' is damaged: too short to be an archive");
+  ArchiveEnd end;
+  end.tail_start = size > kEndRecord + 0xffff ? size - kEndRecord - 0xffff : 0;
+  end.tail.resize(static_cast<std::size_t>(size - end.tail_start));
+  in.seekg(static_cast<std::streamoff>(end.tail_start));
+  in.read(end.tail.data(), static_cast<std::streamsize>(end.tail.size()));
+  if (!in) throw Error("cannot read '" + path + "'");
+  for (std::size_t at = end.tail.size() - kEndRecord + 1; at-- > 0;)
+    if (le32(&end.tail[at]) == kEndOfDirectory && at + kEndRecord + le16(&end.tail[at + 20]) == end.tail.size()) {
+      end.record = at;
+      return end;
+    }
   throw Error("'" + path + "' is damaged: its archive directory end is missing or corrupt");
+}
+
+/// The digest covers every byte before the end record's comment-length field.
+std::string digest_of(const std::string& path, const ArchiveEnd& end) {
+  return fmt::format("{:08x}", file_crc32c(path, end.record_offset() + 20));
 }
 
 }  // namespace
 
 void seal_zip(const std::string& path) {
-  auto bytes = read_file(path);
-  const auto end = find_end_record(bytes, path);
-  if (le16(&bytes[end + 20]) != 0) throw Error("'" + path + "' already has an archive comment");
-  const std::string comment = fmt::format("{}{:08x}", kPrefix, crc32c::value(bytes.data(), end + 20));
+  const auto end = find_end(path);
+  if (le16(&end.tail[end.record + 20]) != 0) throw Error("'" + path + "' already has an archive comment");
+  const std::string comment = kPrefix + digest_of(path, end);
   const uint16_t length = static_cast<uint16_t>(comment.size());
   std::fstream out(path, std::ios::in | std::ios::out | std::ios::binary);
-  out.seekp(static_cast<std::streamoff>(end + 20));
+  out.seekp(static_cast<std::streamoff>(end.record_offset() + 20));
   out.write(reinterpret_cast<const char*>(&length), 2);
   out.seekp(0, std::ios::end);
   out.write(comment.data(), static_cast<std::streamsize>(comment.size()));
@@ -55,12 +78,11 @@ void seal_zip(const std::string& path) {
 }
 
 DigestCheck verify_zip(const std::string& path) {
-  const auto bytes = read_file(path);
-  const auto end = find_end_record(bytes, path);
-  const std::string comment = bytes.substr(end + kEndRecord);
+  const auto end = find_end(path);
+  const auto comment = end.comment();
   if (comment.rfind(kPrefix, 0) != 0) return DigestCheck::NoDigest;
   const auto stored = comment.substr(std::strlen(kPrefix));
-  const auto actual = fmt::format("{:08x}", crc32c::value(bytes.data(), end + 20));
+  const auto actual = digest_of(path, end);
   if (stored != actual)
     throw Error("'" + path + "' is damaged: its content digest does not match (CRC-32C " + actual + ", recorded " +
                 stored + "); the file was altered after it was written (disk or copy error). Use another copy");

@@ -4,6 +4,9 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 
 #include "facenet/core/error.h"
@@ -29,10 +32,14 @@ void export_torchscript(models::FaceNetImpl& model, const infer::ExportMeta& met
   torch::jit::ExtraFilesMap extra{{"meta.json", json}};
   // Serialised in memory first: LibTorch's file writer throws from a destructor when a write
   // fails; our own write reports a full disk cleanly.
-  std::ostringstream bytes;
+  std::stringstream bytes;  // read back below, so in and out
   m.save(bytes, extra);
   write_atomic_with(path, [&](const std::string& tmp) {
-    write_file_atomic(tmp, bytes.str());
+    std::ofstream out(tmp, std::ios::binary);
+    out << bytes.rdbuf();
+    out.flush();
+    if (!out) throw Error(errno ? std::strerror(errno) : "write failed");
+    out.close();
     seal_zip(tmp);  // the content digest load_network verifies
   });
 }

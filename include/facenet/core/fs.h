@@ -22,7 +22,8 @@ std::string read_file(const std::string& path);
 /// how many were removed.
 int remove_stale_temporaries(const std::string& folder);
 
-/// CRC-32C of a whole file, read in chunks (at disk speed). Throws Error when unreadable.
-uint32_t file_crc32c(const std::string& path);
+/// CRC-32C of a file's first `length` bytes (all of it by default), read in chunks (at disk
+/// speed, constant memory). Throws Error when unreadable or shorter than `length`.
+uint32_t file_crc32c(const std::string& path, uint64_t length = UINT64_MAX);
 
 }  // namespace facenet
