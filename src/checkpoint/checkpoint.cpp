@@ -16,6 +16,7 @@
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/core/zip_digest.h"
+#include "archive_shape.h"
 
 namespace facenet {
 namespace fs = std::filesystem;
@@ -88,7 +89,10 @@ Checkpoint Checkpoint::open(const std::string& path) {
   Checkpoint c;
   c.path_ = path;
   c.intact_ = verify_zip(path) == DigestCheck::Intact;  // throws, naming the file, when damaged
-  if (!c.intact_) spdlog::debug("'{}' has no content digest (written before facenet-cpp recorded one)", path);
+  if (!c.intact_) {
+    spdlog::debug("'{}' has no content digest (written before facenet-cpp recorded one)", path);
+    checkpoint_detail::check_output_archive_shape(path);  // unsealed: vet what the parser will see
+  }
   c.archive_ = std::make_shared<Archive>();
   auto& ar = c.archive_->archive;
   try {

@@ -125,7 +125,7 @@ std::string plain_dicts_pickle(const std::string& p) {
         len = 2 + byte_at(i + 1);
         pushes = 1;
         break;
-      case 'X': case 'T': case 'B': len = 5 + le(p, i + 1, 4); pushes = 1; break;  // BINUNICODE, BINSTRING, BINBYTES
+      case 'X': case 'T': case 'B': len = 5 + size_t{le(p, i + 1, 4)}; pushes = 1; break;  // BINUNICODE, BINSTRING, BINBYTES
       case ')': case '}': case ']': case 'N': case 0x88: case 0x89: pushes = 1; break;
       case '(': stack.push_back({here, true}); out += '('; ++i; continue;  // MARK
       case 't': case 'u': case 'e': {  // TUPLE, SETITEMS, APPENDS
