@@ -29,7 +29,8 @@ std::string state_to_json(const TrainingState& s, int64_t num_classes) {
                    {"step", s.step},            {"best_accuracy", s.best_accuracy},
                    {"last_accuracy", s.last_accuracy}, {"threshold_at_far", s.threshold_at_far},
                    {"sampler", s.sampler},      {"num_classes", num_classes},
-                   {"world_size", s.world_size}};
+                   {"world_size", s.world_size}, {"loss_scale", s.loss_scale},
+                   {"loss_scale_growth_tracker", s.loss_scale_growth_tracker}};
   return j.dump();
 }
 
@@ -113,6 +114,8 @@ Checkpoint Checkpoint::open(const std::string& path) {
     s.threshold_at_far = meta.at("threshold_at_far");
     s.sampler = meta.at("sampler");
     s.world_size = meta.value("world_size", int64_t{1});  // absent before distributed training
+    s.loss_scale = meta.value("loss_scale", 65536.0);    // absent before mixed precision
+    s.loss_scale_growth_tracker = meta.value("loss_scale_growth_tracker", int64_t{0});
     c.info_.num_classes = meta.at("num_classes");
     c.info_.config = load_config_text(read_string(ar, "config"), path + " (embedded config)");
   } catch (const ConfigError&) {

@@ -29,6 +29,8 @@ FACENET_ENUM_TO_STRING(ExportFormat)
 FACENET_ENUM_TO_STRING(DistBackend)
 FACENET_ENUM_TO_STRING(CropRule)
 FACENET_ENUM_TO_STRING(FaceDetector)
+FACENET_ENUM_TO_STRING(Amp)
+FACENET_ENUM_TO_STRING(InferenceDtype)
 #undef FACENET_ENUM_TO_STRING
 
 bool has_classifier(LossType v) { return v != LossType::Triplet; }

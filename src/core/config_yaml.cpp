@@ -92,7 +92,12 @@ template <class E>
 struct Codec<E, std::enable_if_t<std::is_enum_v<E>>> {
   static std::string type() {
     std::string s = "one of ";
-    for (const auto& [value, name] : enum_names<E>()) s += std::string(name) + " | ";
+    std::vector<E> listed;  // a later entry for a listed value is an alias, read but not shown
+    for (const auto& [value, name] : enum_names<E>()) {
+      if (std::find(listed.begin(), listed.end(), value) != listed.end()) continue;
+      listed.push_back(value);
+      s += std::string(name) + " | ";
+    }
     return s.substr(0, s.size() - 3);
   }
   static E read(const YAML::Node& n) {
@@ -223,6 +228,7 @@ const std::vector<Field>& fields() {
       F("runtime.dist_backend", runtime.dist_backend),
       F("runtime.dist_timeout_s", runtime.dist_timeout_s),
       F("runtime.log_level", runtime.log_level),
+      F("runtime.inference_dtype", runtime.inference_dtype),
   };
   return table;
 }

@@ -54,6 +54,11 @@ FACENET_ENUM_TABLE(DistBackend, {DistBackend::Auto, "auto"}, {DistBackend::Gloo,
 FACENET_ENUM_TABLE(CropRule, {CropRule::None, "none"}, {CropRule::Margin, "margin"}, {CropRule::FivePoint, "5point"})
 FACENET_ENUM_TABLE(FaceDetector, {FaceDetector::None, "none"}, {FaceDetector::Haar, "haar"},
                    {FaceDetector::YuNet, "yunet"})
+// false/true: configs and checkpoints from before train.amp had values (read, never written).
+FACENET_ENUM_TABLE(Amp, {Amp::None, "none"}, {Amp::BF16, "bf16"}, {Amp::FP16, "fp16"}, {Amp::Auto, "auto"},
+                   {Amp::None, "false"}, {Amp::Auto, "true"})
+FACENET_ENUM_TABLE(InferenceDtype, {InferenceDtype::FP32, "fp32"}, {InferenceDtype::BF16, "bf16"},
+                   {InferenceDtype::Auto, "auto"})
 #undef FACENET_ENUM_TABLE
 
 }  // namespace facenet

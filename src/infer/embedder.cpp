@@ -20,9 +20,9 @@ struct Embedder::Impl {
   std::string finder_key;
 };
 
-Embedder::Embedder(const std::string& model_path)
+Embedder::Embedder(const std::string& model_path, InferenceDtype dtype)
     : impl_(std::make_unique<Impl>()) {
-  impl_->net = infer::load_network(model_path);
+  impl_->net = infer::load_network(model_path, dtype);
 }
 Embedder::~Embedder() = default;
 Embedder::Embedder(Embedder&&) noexcept = default;

@@ -18,7 +18,7 @@ int64_t weights_version(models::FaceNetImpl& model) {
 
 }  // namespace
 
-InferenceFn network_inference_fn(models::FaceNet model) {
+InferenceFn network_inference_fn(models::FaceNet model, Precision precision) {
   // CUDA models run eagerly; on the CPU the network is compiled (BN folded, frozen, oneDNN
   // pre-packed) once per set of weights, i.e. once per evaluation during training.
   struct Compiled {
@@ -26,20 +26,24 @@ InferenceFn network_inference_fn(models::FaceNet model) {
     InferenceFn forward;
   };
   auto compiled = std::make_shared<Compiled>();
-  return [model, compiled](const torch::Tensor& images) mutable {
+  return [model, compiled, precision](const torch::Tensor& images) mutable {
     torch::NoGradGuard no_grad;
     const auto device = model->parameters().front().device();
     if (device.is_cpu()) {
       const auto version = weights_version(*model);
       if (version != compiled->version) {
-        compiled->forward = infer::compile_for_inference(*model);
+        compiled->forward = infer::compile_for_inference(*model, precision);
         compiled->version = version;
       }
       return compiled->forward(images);
     }
     const bool was_training = model->is_training();
     model->eval();
-    auto embeddings = model->forward(images.to(device)).to(torch::kCPU);
+    torch::Tensor embeddings;
+    {
+      AutocastScope autocast(precision, device.type());
+      embeddings = model->forward(images.to(device)).to(torch::kCPU);
+    }
     if (was_training) model->train();
     return embeddings;
   };
@@ -59,8 +63,8 @@ BytesEmbedFn bytes_embed_fn(InferenceFn forward, const PreprocessConfig& preproc
   };
 }
 
-EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preprocess, int threads) {
-  return files_embed_fn(network_inference_fn(std::move(model)), preprocess, threads);
+EmbedFn network_embed_fn(models::FaceNet model, const PreprocessConfig& preprocess, int threads, Precision precision) {
+  return files_embed_fn(network_inference_fn(std::move(model), precision), preprocess, threads);
 }
 
 }  // namespace facenet::infer

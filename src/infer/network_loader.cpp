@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <opencv2/dnn.hpp>
+#include <spdlog/spdlog.h>
 
 #include "facenet/core/crc32c.h"
 #include "facenet/core/error.h"
+#include "facenet/core/precision.h"
 #include "facenet/core/zip_digest.h"
 #include "facenet/data/preprocess.h"
 #include "facenet/infer/inference.h"
@@ -29,7 +31,7 @@ std::string head_bytes(const std::string& path, size_t n) {
   return s;
 }
 
-LoadedNetwork load_torchscript(const std::string& path) {
+LoadedNetwork load_torchscript(const std::string& path, Precision precision) {
   const bool intact = verify_zip(path) == DigestCheck::Intact;
   torch::jit::ExtraFilesMap extra{{"meta.json", ""}};
   std::shared_ptr<torch::jit::Module> module;
@@ -40,17 +42,19 @@ LoadedNetwork load_torchscript(const std::string& path) {
   }
   module->eval();
   LoadedNetwork net{ModelKind::TorchScript, meta_from_json(extra["meta.json"], path + " (meta.json)"), intact, {}};
-  net.forward = compile_for_inference(*module);
+  net.precision = precision;
+  net.forward = compile_for_inference(*module, precision);
   return net;
 }
 
-LoadedNetwork load_checkpoint_network(const std::string& path) {
+LoadedNetwork load_checkpoint_network(const std::string& path, Precision precision) {
   const auto checkpoint = Checkpoint::open(path);
   LoadedNetwork net{ModelKind::Checkpoint, meta_from_checkpoint(checkpoint), checkpoint.digest_verified(), {}};
   auto model = models::make_model(checkpoint.info().config.model);
   checkpoint.load_into(*model);
   model->eval();
-  net.forward = compile_for_inference(*model);
+  net.precision = precision;
+  net.forward = compile_for_inference(*model, precision);
   return net;
 }
 
@@ -101,7 +105,7 @@ LoadedNetwork load_onnx(const std::string& path, const onnx::ModelProto& proto) 
 
 }  // namespace
 
-LoadedNetwork load_network(const std::string& path) {
+LoadedNetwork load_network(const std::string& path, InferenceDtype dtype) {
   if (!std::filesystem::is_regular_file(path)) throw Error("model file '" + path + "' does not exist");
   const auto magic = head_bytes(path, 4);
   if (magic == std::string("PK\x03\x04", 4)) {
@@ -112,7 +116,10 @@ LoadedNetwork load_network(const std::string& path) {
     } catch (const std::exception& e) {
       throw Error("'" + path + "' is a corrupt torch archive: " + error_message(e).substr(0, 200));
     }
-    return is_export ? load_torchscript(path) : load_checkpoint_network(path);
+    const auto precision = resolve_inference_precision(dtype, device_caps(c10::DeviceType::CPU));
+    if (dtype != InferenceDtype::FP32)
+      spdlog::info("[infer] runtime.inference_dtype {}: {} runs in {}", to_string(dtype), path, to_string(precision));
+    return is_export ? load_torchscript(path, precision) : load_checkpoint_network(path, precision);
   }
   onnx::ModelProto proto;
   {
@@ -120,11 +127,13 @@ LoadedNetwork load_network(const std::string& path) {
     if (!proto.ParseFromIstream(&in) || !proto.has_graph())
       throw Error("'" + path + "' is not a facenet model (expected a TorchScript export, a checkpoint or an ONNX export)");
   }
+  if (dtype != InferenceDtype::FP32)
+    spdlog::info("[infer] runtime.inference_dtype {}: {} is ONNX, run by OpenCV DNN in fp32", to_string(dtype), path);
   return load_onnx(path, proto);
 }
 
-EmbeddingNetwork load_embedding_network(const std::string& path, int threads) {
-  auto net = std::make_shared<LoadedNetwork>(load_network(path));
+EmbeddingNetwork load_embedding_network(const std::string& path, int threads, InferenceDtype dtype) {
+  auto net = std::make_shared<LoadedNetwork>(load_network(path, dtype));
   EmbeddingNetwork out;
   out.meta = net->meta;
   out.preprocess = net->meta.preprocess;

@@ -47,7 +47,12 @@ FaceNetImpl::FaceNetImpl(const ModelConfig& config) : config_(config) {
 
 FaceNetOutput FaceNetImpl::head(const torch::Tensor& features) {
   auto pooled = avgpool_1a(features).flatten(1);
-  auto prelogits = last_bn(last_linear(dropout(pooled)));
+  auto projected = last_linear(dropout(pooled));
+  // Under mixed precision the projection comes out in bf16/fp16; the head's BatchNorm, the L2
+  // normalisation and everything downstream (losses, distances) stay fp32.
+  if (projected.scalar_type() != torch::kFloat && projected.scalar_type() != torch::kDouble)
+    projected = projected.to(torch::kFloat);
+  auto prelogits = last_bn(projected);
   auto embeddings = nn::functional::normalize(prelogits, nn::functional::NormalizeFuncOptions().p(2).dim(1).eps(kL2Eps));
   return {prelogits, embeddings};
 }

@@ -23,7 +23,10 @@ struct Relu6KeepingOutput : torch::autograd::Function<Relu6KeepingOutput> {
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad) {
-    return {torch::hardtanh_backward(grad[0], ctx->get_saved_variables()[0], 0, 6)};
+    const auto y = ctx->get_saved_variables()[0];
+    if (y.scalar_type() == torch::kFloat) return {torch::hardtanh_backward(grad[0], y, 0, 6)};
+    // LibTorch 1.13 has no bf16/fp16 hardtanh_backward on the CPU: the same rule, written out.
+    return {grad[0].masked_fill(y.le(0).logical_or_(y.ge(6)), 0)};
   }
 };
 

@@ -68,7 +68,7 @@ EmbedSummary run_embed(const EmbedOptions& o) {
       names.push_back(name);
     }
   if (paths.empty()) throw Error("embed: no images (jpg, jpeg, png, bmp, webp, pgm, ppm, tif, tiff) found in the given inputs");
-  const auto net = infer::load_network(o.model);
+  const auto net = infer::load_network(o.model, o.dtype);
   const auto plan = infer::face_plan(net.meta, {o.detect.detect, o.detect.detect_model, o.detect.largest});
   EmbedSummary summary;
   summary.images = static_cast<int64_t>(paths.size());
@@ -111,8 +111,8 @@ EmbedSummary run_embed(const EmbedOptions& o) {
 }
 
 VerifyResult run_verify(const std::string& model, const std::string& image_a, const std::string& image_b,
-                        const DetectArgs& detect) {
-  const Embedder embedder(model);
+                        const DetectArgs& detect, InferenceDtype dtype) {
+  const Embedder embedder(model, dtype);
   const auto plan = infer::face_plan(embedder.meta(), {detect.detect, detect.detect_model, true});
   VerifyResult r;
   r.detector = to_string(plan.detect.detector);

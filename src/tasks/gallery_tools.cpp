@@ -151,13 +151,13 @@ struct OpenGallery {
 };
 
 OpenGallery open_gallery(const std::string& model, const std::string& gallery, bool folder_means, int64_t batch_size,
-                         int threads, const DetectArgs& detect = {}) {
+                         int threads, const DetectArgs& detect, InferenceDtype dtype) {
   OpenGallery o;
   if (fs::is_regular_file(gallery)) {
     o.gallery = infer::load_gallery(gallery);
     o.model = model.empty() ? o.gallery.model : model;
     infer::require_same_model(o.gallery, gallery, infer::model_digest(o.model), o.model);
-    o.net = infer::load_network(o.model);
+    o.net = infer::load_network(o.model, dtype);
     if (o.net.meta.embedding_size != o.gallery.dim)
       throw Error(fmt::format("gallery '{}' holds {}-d embeddings, model '{}' gives {}-d", gallery, o.gallery.dim, o.model,
                               o.net.meta.embedding_size));
@@ -166,7 +166,7 @@ OpenGallery open_gallery(const std::string& model, const std::string& gallery, b
   if (model.empty()) throw ConfigError("--model is required when the gallery '" + gallery + "' is a folder");
   const auto images = labelled_images(gallery, "gallery");
   o.model = model;
-  o.net = infer::load_network(model);
+  o.net = infer::load_network(model, dtype);
   o.gallery = embed_gallery(o.net, absolute(model), "", images, folder_means, batch_size, threads, detect);
   return o;
 }
@@ -186,7 +186,7 @@ EnrollResult run_enroll(const EnrollOptions& o) {
       throw ConfigError(fmt::format("enroll --add: gallery '{}' {} mean embeddings; {} --mean to add to it", o.out,
                                     existing.mean ? "keeps" : "does not keep", existing.mean ? "pass" : "do not pass"));
   }
-  const auto net = infer::load_network(o.model);
+  const auto net = infer::load_network(o.model, o.dtype);
   auto fresh = embed_gallery(net, absolute(o.model), digest, images, o.mean, o.batch_size, o.threads, o.detect);
   EnrollResult r;
   r.images = static_cast<int64_t>(images.paths.size());
@@ -202,27 +202,33 @@ EnrollResult run_enroll(const EnrollOptions& o) {
   return r;
 }
 
-IdentifyResult run_identify(const std::string& model, const std::string& gallery, const std::string& probe, int64_t k,
-                            int64_t batch_size, int threads, const DetectArgs& detect) {
-  if (k < 1) throw ConfigError("identify -k: must be >= 1");
-  if (!fs::exists(gallery)) throw Error("gallery '" + gallery + "' does not exist");
-  const auto o = open_gallery(model, gallery, /*folder_means=*/true, batch_size, threads, detect);
+IdentifyResult run_identify(const IdentifyOptions& opt) {
+  if (opt.k < 1) throw ConfigError("identify -k: must be >= 1");
+  if (!fs::exists(opt.gallery)) throw Error("gallery '" + opt.gallery + "' does not exist");
+  const auto o = open_gallery(opt.model, opt.gallery, /*folder_means=*/true, opt.batch_size, opt.threads, opt.detect, opt.dtype);
   const auto& g = o.gallery;
-  const auto plan = infer::face_plan(o.net.meta, {detect.detect, detect.detect_model, true});
+  const auto plan = infer::face_plan(o.net.meta, {opt.detect.detect, opt.detect.detect_model, opt.detect.largest});
   torch::Tensor q;
   IdentifyResult result;
   result.detector = to_string(plan.detect.detector);
-  if (plan.active()) {  // the probe's largest face
-    const auto f = infer::embed_photo_faces(o.net, {probe}, plan, 1, "identify");
-    if (f.faces.empty()) throw Error("identify: no face found in '" + probe + "' (detector " + result.detector + ")");
-    q = f.embeddings.slice(0, 0, 1).contiguous();
-    const auto& b = f.faces[0].box;
-    result.box = {b.x, b.y, b.width, b.height};
-    result.score = f.faces[0].score;
+  if (plan.active()) {  // every face of the probe
+    const auto f = infer::embed_photo_faces(o.net, {opt.probe}, plan, opt.batch_size, "identify");
+    if (f.faces.empty()) throw Error("identify: no face found in '" + opt.probe + "' (detector " + result.detector + ")");
+    q = f.embeddings.to(torch::kFloat).contiguous();
+    for (size_t i = 0; i < f.faces.size(); ++i) {
+      const auto& b = f.faces[i].box;
+      ProbeFace face;
+      face.face = f.index[i];
+      face.box = {b.x, b.y, b.width, b.height};
+      face.score = f.faces[i].score;
+      result.faces.push_back(face);
+    }
   } else {
-    q = o.net.forward(data::load_images({probe}, o.net.meta.preprocess, false, threads)).to(torch::kFloat).contiguous();
+    q = o.net.forward(data::load_images({opt.probe}, o.net.meta.preprocess, false, opt.threads)).to(torch::kFloat).contiguous();
+    result.faces.emplace_back();
   }
-  const auto d = eval::identity_distances(q.data_ptr<float>(), 1, g.embeddings.data(), g.labels.data(), g.rows(), g.dim,
+  const int64_t n = q.size(0);
+  const auto d = eval::identity_distances(q.data_ptr<float>(), n, g.embeddings.data(), g.labels.data(), g.rows(), g.dim,
                                           static_cast<int64_t>(g.identities.size()));
   result.threshold = l2_threshold(o.net.meta);
   result.gallery_images = 0;
@@ -230,32 +236,35 @@ IdentifyResult run_identify(const std::string& model, const std::string& gallery
   result.identities = static_cast<int64_t>(g.identities.size());
   result.embeddings = g.rows();
   result.model = o.model;
-  // The k nearest, their distances recomputed in double over the identity's rows (float
-  // similarities leave ~3e-4 for an identical image).
-  const auto top = eval::nearest(d, 0, k);
-  std::map<int64_t, double> exact;
-  for (const auto& [id, dist] : top) exact[id] = std::numeric_limits<double>::infinity();
-  const float* qp = q.data_ptr<float>();
-  for (int64_t r = 0; r < g.rows(); ++r) {
-    auto it = exact.find(g.labels[static_cast<size_t>(r)]);
-    if (it == exact.end()) continue;
-    double s = 0;
-    for (int64_t j = 0; j < g.dim; ++j) {
-      const double diff = static_cast<double>(g.embeddings[static_cast<size_t>(r * g.dim + j)]) - qp[j];
-      s += diff * diff;
+  for (int64_t i = 0; i < n; ++i) {
+    auto& face = result.faces[static_cast<size_t>(i)];
+    // The k nearest, their distances recomputed in double over the identity's rows (float
+    // similarities leave ~3e-4 for an identical image).
+    const auto top = eval::nearest(d, i, opt.k);
+    std::map<int64_t, double> exact;
+    for (const auto& [id, dist] : top) exact[id] = std::numeric_limits<double>::infinity();
+    const float* qp = q.data_ptr<float>() + i * g.dim;
+    for (int64_t r = 0; r < g.rows(); ++r) {
+      auto it = exact.find(g.labels[static_cast<size_t>(r)]);
+      if (it == exact.end()) continue;
+      double s = 0;
+      for (int64_t j = 0; j < g.dim; ++j) {
+        const double diff = static_cast<double>(g.embeddings[static_cast<size_t>(r * g.dim + j)]) - qp[j];
+        s += diff * diff;
+      }
+      it->second = std::min(it->second, std::sqrt(s));
     }
-    it->second = std::min(it->second, std::sqrt(s));
+    for (const auto& [id, dist] : top)
+      face.ranking.push_back({g.identities[static_cast<size_t>(id)], exact[id], g.counts[static_cast<size_t>(id)]});
+    std::stable_sort(face.ranking.begin(), face.ranking.end(),
+                     [](const IdentityMatch& a, const IdentityMatch& b) { return a.distance < b.distance; });
+    face.unknown = result.threshold > 0 && (face.ranking.empty() || face.ranking[0].distance >= result.threshold);
   }
-  for (const auto& [id, dist] : top)
-    result.ranking.push_back({g.identities[static_cast<size_t>(id)], exact[id], g.counts[static_cast<size_t>(id)]});
-  std::stable_sort(result.ranking.begin(), result.ranking.end(),
-                   [](const IdentityMatch& a, const IdentityMatch& b) { return a.distance < b.distance; });
-  result.unknown = result.threshold > 0 && (result.ranking.empty() || result.ranking[0].distance >= result.threshold);
   return result;
 }
 
 EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& opt) {
-  const auto o = open_gallery(opt.model, opt.gallery, /*folder_means=*/false, opt.batch_size, opt.threads);
+  const auto o = open_gallery(opt.model, opt.gallery, /*folder_means=*/false, opt.batch_size, opt.threads, {}, opt.dtype);
   const auto& g = o.gallery;
   const auto probes = labelled_images(opt.probes, "probes");
   std::map<std::string, int64_t> index;

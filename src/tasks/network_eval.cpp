@@ -26,7 +26,7 @@ struct Network {
 Network open_network(const Config& config, const std::string& model_path) {
   const int threads = resolve_cores(config.data.workers);
   if (!model_path.empty()) {
-    auto network = infer::load_embedding_network(model_path, threads);
+    auto network = infer::load_embedding_network(model_path, threads, config.runtime.inference_dtype);
     spdlog::info("[eval] {} ({}, {}-d)", model_path, to_string(network.meta.backbone), network.meta.embedding_size);
     return {std::move(network.embed), std::move(network.embed_bytes)};
   }
@@ -34,7 +34,8 @@ Network open_network(const Config& config, const std::string& model_path) {
   model->eval();
   spdlog::info("[eval] untrained {} network (chance-level baseline), seed {}", to_string(config.model.backbone),
                config.runtime.seed);
-  auto forward = infer::network_inference_fn(model);
+  auto forward = infer::network_inference_fn(
+      model, resolve_inference_precision(config.runtime.inference_dtype, device_caps(c10::DeviceType::CPU)));
   return {infer::files_embed_fn(forward, config.data.preprocess, threads),
           infer::bytes_embed_fn(forward, config.data.preprocess, threads)};
 }

@@ -83,7 +83,11 @@ Trainer::Trainer(const Config& config, std::shared_ptr<RunContext> context)
     : config_(config), ctx_(std::move(context)) {
   result_.rank = ctx_->launch.rank;
   result_.run_dir = ctx_->run_dir.string();
-  if (config_.train.amp) spdlog::warn("[train] train.amp: mixed precision is not implemented yet; training in fp32");
+  precision_ = resolve_training_precision(config_.train.amp, device_caps(ctx_->device.type()));
+  scaler_ = GradScaler(precision_ == Precision::FP16);
+  if (config_.train.amp != Amp::None)
+    spdlog::info("[train] train.amp {}: training in {}{}", to_string(config_.train.amp), to_string(precision_),
+                 precision_ == Precision::FP32 ? " (no native bf16 on this device)" : "");
   build_data();
   build_model();
   build_evaluator();
@@ -168,7 +172,8 @@ void Trainer::build_evaluator() {
   if (!is_main() || (e.pairs.empty() && e.sets.empty()) || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0))
     return;
   // One compiled network per evaluation, shared by the pairs and the .bin sets.
-  const auto forward = infer::network_inference_fn(model_);
+  const auto forward = infer::network_inference_fn(
+      model_, resolve_inference_precision(config_.runtime.inference_dtype, device_caps(ctx_->device.type())));
   if (!e.pairs.empty())
     evaluator_ = std::make_unique<eval::Evaluator>(
         e, infer::files_embed_fn(forward, config_.data.preprocess, ctx_->data_workers));
@@ -193,6 +198,7 @@ void Trainer::resume(const Checkpoint& checkpoint) {
   checkpoint.load_into(*model_, loss_.ptr().get(), optimizer_.get(), /*restore_rng=*/true);
   const int world = ctx_->world();
   state_ = checkpoint.info().state;
+  scaler_ = GradScaler(precision_ == Precision::FP16, {state_.loss_scale, state_.loss_scale_growth_tracker});
   spdlog::info("[train] resumed from {} at step {} (epoch {})", checkpoint.path(), state_.step, state_.epoch);
   if (state_.world_size != world)
     spdlog::info("[train] the checkpoint was written by {} process(es), this run has {} (global batch {})",
@@ -244,7 +250,13 @@ StepStats Trainer::train_step(const data::Batch& batch) {
 
   auto images = batch.images.to(ctx_->device);
   auto labels = batch.labels.to(ctx_->device);
-  auto out = model_->forward_train(images);
+  models::FaceNetOutput out;
+  {
+    // Mixed precision covers the network only; its head hands back fp32, so the losses, the
+    // classifier and the normalisation run in fp32 outside the autocast region.
+    AutocastScope autocast(precision_, ctx_->device.type());
+    out = model_->forward_train(images);
+  }
   auto loss = compute_loss(out, labels);
   const double local_total = loss.total.item<double>();
   // Reported values are means over the ranks; one all-reduce also tells every rank whether
@@ -258,10 +270,20 @@ StepStats Trainer::train_step(const data::Batch& batch) {
   }
   if (stats[0] > 0) throw_non_finite(local_total);
 
-  objective(loss).backward();
+  scaler_.scale(objective(loss)).backward();
   if (ctx_->dist) ctx_->dist->average_gradients(trainable_);
-  if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimizer_->param_groups()[0].params(), t.grad_clip);
-  optimizer_->step();
+  // fp16: every rank holds the same averaged gradients, so all agree on an overflow.
+  const bool overflow = scaler_.unscale(trainable_);
+  if (overflow) {
+    spdlog::warn("[train] fp16 gradients overflowed at step {}: update skipped, loss scale {} -> {}",
+                 state_.step + 1, scaler_.state().scale, scaler_.state().scale * GradScalerOptions{}.backoff_factor);
+  } else {
+    if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimizer_->param_groups()[0].params(), t.grad_clip);
+    optimizer_->step();
+  }
+  scaler_.update(overflow);
+  state_.loss_scale = scaler_.state().scale;
+  state_.loss_scale_growth_tracker = scaler_.state().growth_tracker;
   release_gradients(*optimizer_);
   // As DDP's broadcast_buffers: BatchNorm statistics follow rank 0's (frozen ones never move).
   if (ctx_->dist && !t.freeze_bn) ctx_->dist->broadcast(model_buffers());

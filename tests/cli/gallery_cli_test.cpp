@@ -251,12 +251,30 @@ TEST(FaceDetectionCli, EmbedFindsEveryHaarFaceOfEachPhoto) {
   r = run_cli("enroll --model " + s.model + " --detect haar --gallery " + people + " --out " + gallery);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("2 identities, 2 embeddings"), std::string::npos) << r.output;
-  r = run_cli("identify --gallery " + gallery + " --detect haar --json -k 2 --probe " + photos + "/b.png");
-  ASSERT_EQ(r.code, 0) << r.output;
-  const auto id = nlohmann::json::parse(r.output.substr(r.output.find("{\"probe")));
-  EXPECT_EQ(id["ranking"][0]["identity"], "bob");
-  EXPECT_EQ(id["unknown"], false);
-  EXPECT_EQ(id["box"].size(), 4u);
+  // identify: every face of the probe, one JSON line each, largest first (bob was enrolled from it).
+  auto identify_lines = [&](const std::string& extra) {
+    r = run_cli("identify --gallery " + gallery + " --detect haar --json -k 2 --probe " + photos + "/b.png" + extra);
+    EXPECT_EQ(r.code, 0) << r.output;
+    std::vector<nlohmann::json> lines;
+    for (size_t p = 0, q; (q = r.output.find('\n', p)) != std::string::npos; p = q + 1)
+      if (r.output.compare(p, 9, "{\"box\":[") == 0) lines.push_back(nlohmann::json::parse(r.output.substr(p, q - p)));
+    return lines;
+  };
+  const auto faces = identify_lines("");
+  ASSERT_EQ(faces.size(), 3u) << r.output;  // b.png holds three pasted faces (embed found them above)
+  for (size_t i = 0; i < faces.size(); ++i) {
+    EXPECT_EQ(faces[i]["face"], static_cast<int>(i));
+    EXPECT_EQ(faces[i]["box"].size(), 4u);
+    EXPECT_EQ(faces[i]["ranking"].size(), 2u);
+  }
+  EXPECT_EQ(faces[0]["ranking"][0]["identity"], "bob");
+  EXPECT_EQ(faces[0]["unknown"], false);
+  EXPECT_EQ(faces[0]["ranking"][0]["distance"].get<double>(), 0.0);
+  // The other two faces are other people: not bob at distance 0.
+  EXPECT_GT(faces[1]["ranking"][0]["distance"].get<double>(), 0.0);
+  const auto largest = identify_lines(" --largest");
+  ASSERT_EQ(largest.size(), 1u) << r.output;
+  EXPECT_EQ(largest[0]["box"], faces[0]["box"]);
   r = run_cli("identify --gallery " + gallery + " --detect haar --probe " + photos + "/empty.png");
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("no face found in"), std::string::npos) << r.output;

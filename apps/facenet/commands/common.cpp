@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "facenet/core/config_yaml.h"
 #include "facenet/core/logging.h"
 #include "facenet/core/runtime.h"
@@ -32,6 +34,16 @@ void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_opt
   app->add_option("--detect-model", args.detect_model,
                   "YuNet ONNX file for --detect yunet (never downloaded), or another Haar cascade");
   if (largest_option) app->add_flag("--largest", args.largest, "Keep only the largest face of each photo");
+}
+
+void add_dtype_option(CLI::App* app, InferenceDtype& dtype) {
+  const std::map<std::string, InferenceDtype> names{
+      {"fp32", InferenceDtype::FP32}, {"bf16", InferenceDtype::BF16}, {"auto", InferenceDtype::Auto}};
+  app->add_option("--dtype", dtype,
+                  "Inference precision: fp32, bf16 (CPUs with AVX512-BF16/AMX; an error elsewhere) or auto (bf16 where "
+                  "native, else fp32); runtime.inference_dtype")
+      ->transform(CLI::CheckedTransformer(names))
+      ->default_str("fp32");
 }
 
 }  // namespace facenet::cli

@@ -22,6 +22,9 @@ struct ConfigOptions {
 /// Adds --detect, --detect-model and --largest (`largest_option`: whether --largest is offered).
 void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option = true);
 
+/// Adds --dtype fp32|bf16|auto (runtime.inference_dtype: the precision the network embeds in).
+void add_dtype_option(CLI::App* app, InferenceDtype& dtype);
+
 /// Sets up console logging and the runtime (threads, seed) from the config.
 void start_runtime(const Config& config);
 

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <iostream>
 
@@ -17,6 +18,7 @@ void register_embed(CLI::App& app) {
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
   add_detect_options(cmd, o->detect);
+  add_dtype_option(cmd, o->dtype);
   cmd->callback([o] {
     const auto s = tasks::run_embed(*o);
     if (s.detector == "none") {
@@ -33,6 +35,7 @@ void register_verify(CLI::App& app) {
   struct Options {
     std::string model, a, b;
     tasks::DetectArgs detect;
+    InferenceDtype dtype = InferenceDtype::FP32;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -40,9 +43,10 @@ void register_verify(CLI::App& app) {
   cmd->add_option("image_a", o->a, "First image")->required();
   cmd->add_option("image_b", o->b, "Second image")->required();
   add_detect_options(cmd, o->detect, false);
+  add_dtype_option(cmd, o->dtype);
   cmd->add_flag("--json", o->json, "Print one JSON line instead of text");
   cmd->callback([o] {
-    const auto r = tasks::run_verify(o->model, o->a, o->b, o->detect);
+    const auto r = tasks::run_verify(o->model, o->a, o->b, o->detect, o->dtype);
     if (o->json) {
       auto box = [](const std::array<int, 4>& b) { return fmt::format("[{},{},{},{}]", b[0], b[1], b[2], b[3]); };
       auto quote = [](const std::string& s) {
@@ -70,50 +74,48 @@ void register_identify(CLI::App& app) {
   auto* cmd = app.add_subcommand("identify",
                                  "Rank gallery identities for a probe image: a gallery file from `facenet enroll`, or a "
                                  "folder <identity>/<images> embedded now");
-  struct Options {
-    std::string model, gallery, probe;
-    int64_t k = 5, batch_size = 64;
-    int threads = 0;
-    tasks::DetectArgs detect;
-    bool json = false;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<tasks::IdentifyOptions>();
+  auto json = std::make_shared<bool>(false);
   cmd->add_option("--model", o->model,
                   "TorchScript (.pt), ONNX (.onnx) export or checkpoint (default with a gallery file: the one it was "
                   "enrolled with; another model is refused)");
   cmd->add_option("--gallery", o->gallery, "Gallery file (facenet enroll) or folder of <identity>/<image> files")
       ->required();
-  cmd->add_option("--probe", o->probe, "Image to identify")->required();
-  cmd->add_option("-k", o->k, "Identities to list")->capture_default_str();
+  cmd->add_option("--probe", o->probe, "Photo to identify (with a detector: every face in it)")->required();
+  cmd->add_option("-k", o->k, "Identities to list per face")->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
-  add_detect_options(cmd, o->detect, false);
-  cmd->add_flag("--json", o->json, "Print one JSON line instead of text");
-  cmd->callback([o] {
-    const auto r = tasks::run_identify(o->model, o->gallery, o->probe, o->k, o->batch_size, o->threads, o->detect);
-    if (o->json) {
-      std::string ranking;
-      for (const auto& m : r.ranking)
-        ranking += fmt::format("{}{{\"identity\":\"{}\",\"distance\":{:.6f},\"images\":{}}}", ranking.empty() ? "" : ",",
-                               m.identity, m.distance, m.images);
-      std::cout << fmt::format("{{\"probe\":\"{}\",\"detector\":\"{}\",\"box\":[{},{},{},{}],\"score\":{:.4g},"
-                               "\"threshold\":{:.6f},\"unknown\":{},\"ranking\":[{}]}}\n",
-                               o->probe, r.detector, r.box[0], r.box[1], r.box[2], r.box[3], r.score, r.threshold,
-                               r.unknown ? "true" : "false", ranking);
+  add_detect_options(cmd, o->detect);
+  add_dtype_option(cmd, o->dtype);
+  cmd->add_flag("--json", *json, "Print one JSON line per face instead of text");
+  cmd->callback([o, json] {
+    const auto r = tasks::run_identify(*o);
+    if (*json) {
+      for (const auto& f : r.faces) {
+        auto ranking = nlohmann::json::array();
+        for (const auto& m : f.ranking)
+          ranking.push_back({{"identity", m.identity}, {"distance", m.distance}, {"images", m.images}});
+        const nlohmann::json line{{"probe", o->probe},   {"face", f.face},           {"detector", r.detector},
+                                  {"box", f.box},        {"score", f.score},         {"threshold", r.threshold},
+                                  {"unknown", f.unknown}, {"ranking", ranking}};
+        std::cout << line.dump() << "\n";
+      }
       return;
     }
-    if (r.detector != "none")
-      std::cout << fmt::format("face ({}): [{},{} {}x{}] score {:.4g}\n", r.detector, r.box[0], r.box[1], r.box[2],
-                               r.box[3], r.score);
     std::cout << fmt::format("gallery: {} identities, {} images; threshold {:.4f}\n", r.identities, r.gallery_images,
                              r.threshold);
     if (r.threshold <= 0) std::cout << "note: the model has no calibrated threshold: known/unknown is not decided\n";
-    else if (r.unknown) std::cout << "result: unknown (no identity below the threshold)\n";
-    else std::cout << "result: " << r.ranking[0].identity << "\n";
-    for (size_t i = 0; i < r.ranking.size(); ++i) {
-      const auto& m = r.ranking[i];
-      std::cout << fmt::format("{:>3}  {:<32} {:.4f}  ({} images){}\n", i + 1, m.identity, m.distance, m.images,
-                               r.threshold > 0 && m.distance < r.threshold ? "  match" : "");
+    for (const auto& f : r.faces) {
+      if (r.detector != "none")
+        std::cout << fmt::format("face {} ({}): [{},{} {}x{}] score {:.4g}\n", f.face, r.detector, f.box[0], f.box[1],
+                                 f.box[2], f.box[3], f.score);
+      if (r.threshold > 0)
+        std::cout << "result: " << (f.unknown ? "unknown (no identity below the threshold)" : f.ranking[0].identity) << "\n";
+      for (size_t i = 0; i < f.ranking.size(); ++i) {
+        const auto& m = f.ranking[i];
+        std::cout << fmt::format("{:>3}  {:<32} {:.4f}  ({} images){}\n", i + 1, m.identity, m.distance, m.images,
+                                 r.threshold > 0 && m.distance < r.threshold ? "  match" : "");
+      }
     }
   });
 }

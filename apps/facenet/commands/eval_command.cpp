@@ -10,7 +10,7 @@ void register_eval(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Verification on LFW-format pairs or insightface .bin sets: 10-fold accuracy, VAL@FAR, AUC, EER, ROC");
   struct Options {
     ConfigOptions config;
-    std::string checkpoint, data_dir, pairs, out = "eval-out", distance, flip, ext, format;
+    std::string checkpoint, data_dir, pairs, out = "eval-out", distance, flip, ext, format, dtype;
     std::vector<std::string> bins;
     bool subtract_mean = false, skip_missing = false, interleave = false;
     int64_t batch_size = 0, threads = -1, folds = 0;
@@ -35,6 +35,7 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--folds", o->folds, "Number of folds (default 10)");
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass");
   cmd->add_option("--threads", o->threads, "Intra-op and decode threads (0 = all cores)");
+  cmd->add_option("--dtype", o->dtype, "Inference precision: fp32 | bf16 | auto (runtime.inference_dtype)");
   o->config.add_to(cmd);
   cmd->callback([o] {
     // Flags are spelled-out config overrides, so validation and errors stay in one place.
@@ -49,6 +50,7 @@ void register_eval(CLI::App& app) {
     if (o->subtract_mean) set("eval.subtract_mean", "true");
     if (o->skip_missing) set("eval.skip_missing", "true");
     if (o->interleave) set("eval.interleave_folds", "true");
+    if (!o->dtype.empty()) set("runtime.inference_dtype", o->dtype);
     if (o->folds > 0) set("eval.folds", std::to_string(o->folds));
     if (o->batch_size > 0) set("eval.batch_size", std::to_string(o->batch_size));
     if (o->threads >= 0) {

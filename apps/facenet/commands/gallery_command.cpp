@@ -18,6 +18,7 @@ void register_enroll(CLI::App& app) {
   cmd->add_flag("--add", o->add, "Add to an existing gallery file (same model; identities merged by name)");
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  add_dtype_option(cmd, o->dtype);
   add_detect_options(cmd, o->detect, false);
   cmd->callback([o] {
     const auto r = tasks::run_enroll(*o);
@@ -38,6 +39,7 @@ void register_eval_identify(CLI::App& app) {
   cmd->add_option("--fpir", o->fpir_targets, "FPIR targets")->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  add_dtype_option(cmd, o->dtype);
   cmd->callback([o] { std::cout << tasks::run_eval_identify(*o).table; });
 }
 
@@ -62,6 +64,7 @@ void register_cluster(CLI::App& app) {
   cmd->add_option("--labels", o->labels, "Folder <identity>/<images> of known identities: report precision/recall/F1");
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
+  add_dtype_option(cmd, o->dtype);
   add_detect_options(cmd, o->detect);
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print one JSON line per face (source, face, box, cluster) instead of the summary");

@@ -23,6 +23,9 @@ struct TrainingState {
   double threshold_at_far = 0;  ///< verification threshold calibrated at eval.far_target
   std::string sampler;          ///< the batch sampler's serialised state (global batches)
   int64_t world_size = 1;       ///< training processes that wrote it (resume may use another number)
+  /// fp16 training's dynamic loss scale and its clean-step count (train/grad_scaler.h).
+  double loss_scale = 65536.0;
+  int64_t loss_scale_growth_tracker = 0;
 };
 
 /// What a checkpoint says about itself (no module is built from its tensors).

@@ -28,6 +28,10 @@ enum class DistBackend { Auto, Gloo, NCCL };
 /// How a face is cut out of a photo: `none` = the image is already a face crop.
 enum class CropRule { None, Margin, FivePoint };
 enum class FaceDetector { None, Haar, YuNet };
+/// train.amp: mixed-precision training. `auto` = bf16 where the device has it natively, else none.
+enum class Amp { None, BF16, FP16, Auto };
+/// runtime.inference_dtype: the precision of embedding networks at inference.
+enum class InferenceDtype { FP32, BF16, Auto };
 
 struct ModelConfig {
   Backbone backbone = Backbone::MobileNet;
@@ -121,7 +125,10 @@ struct TrainConfig {
   int64_t eval_every_epochs = 1;
   double eval_every_minutes = 0.0;  ///< also evaluate after this many training minutes; 0 = off
   int64_t log_every_steps = 20;
-  bool amp = false;
+  /// Mixed precision (core/precision.h): bf16 autocast on CPUs with AVX512-BF16/AMX and on
+  /// CUDA; fp16 with dynamic loss scaling on CUDA. Losses, normalisation, BatchNorm statistics
+  /// and the optimiser's weights stay fp32.
+  Amp amp = Amp::None;
   /// BatchNorm layers normalise with their running statistics and never update them
   /// (fine-tuning; makes data-parallel training equal single-process training exactly).
   bool freeze_bn = false;
@@ -171,6 +178,8 @@ struct RuntimeConfig {
   DistBackend dist_backend = DistBackend::Auto;
   double dist_timeout_s = 300.0;
   std::string log_level = "info";
+  /// Embedding networks at inference (eval, embed, verify, identify, cluster, Embedder).
+  InferenceDtype inference_dtype = InferenceDtype::FP32;
 };
 
 struct Config {
@@ -202,6 +211,8 @@ std::string to_string(ExportFormat v);
 std::string to_string(DistBackend v);
 std::string to_string(CropRule v);
 std::string to_string(FaceDetector v);
+std::string to_string(Amp v);
+std::string to_string(InferenceDtype v);
 
 /// True when the loss has a classification head (softmax, ArcFace or CosFace).
 bool has_classifier(LossType v);

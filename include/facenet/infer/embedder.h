@@ -41,7 +41,9 @@ struct DetectedFace {
 class Embedder {
  public:
   /// Throws facenet::Error naming `model_path` when it is missing, of another kind or corrupt.
-  explicit Embedder(const std::string& model_path);
+  /// `dtype` is runtime.inference_dtype: bf16 (or auto) embeds in bf16 on CPUs with native bf16
+  /// (cosine >= 0.999 to fp32 on LFW faces); bf16 on a CPU without it is a ConfigError.
+  explicit Embedder(const std::string& model_path, InferenceDtype dtype = InferenceDtype::FP32);
   ~Embedder();
   Embedder(Embedder&&) noexcept;
   Embedder& operator=(Embedder&&) noexcept;

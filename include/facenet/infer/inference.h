@@ -7,6 +7,7 @@
 
 #include <functional>
 
+#include "facenet/core/precision.h"
 #include "facenet/infer/embed_fn.h"
 #include "facenet/models/facenet.h"
 
@@ -17,10 +18,12 @@ struct Module;
 namespace facenet::infer {
 
 /// Compiles a snapshot of `model`'s current weights (later training does not change it).
-InferenceFn compile_for_inference(models::FaceNetImpl& model);
+/// BF16 runs the folded, frozen graph in bf16 (fp32 images in, fp32 unit-norm embeddings out);
+/// FP16 is not offered on the CPU (pass FP32 or BF16).
+InferenceFn compile_for_inference(models::FaceNetImpl& model, Precision precision = Precision::FP32);
 
 /// Freezes and optimises a loaded TorchScript embedding module (e.g. a facenet export).
-InferenceFn compile_for_inference(const torch::jit::Module& module);
+InferenceFn compile_for_inference(const torch::jit::Module& module, Precision precision = Precision::FP32);
 
 /// Multiply-accumulates per image of the embedding network at image_size x image_size
 /// (convolutions and the linear layer), for FLOP-rate figures: FLOPs = 2 x MACs.

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "facenet/core/precision.h"
 #include "facenet/infer/embed_fn.h"
 #include "facenet/infer/meta.h"
 
@@ -18,6 +19,7 @@ struct LoadedNetwork {
   ModelKind kind = ModelKind::Checkpoint;
   ExportMeta meta;
   bool digest_verified = false;  ///< false only for files written before digests were recorded
+  Precision precision = Precision::FP32;  ///< what forward computes in (ONNX: always fp32)
   /// (N, 3, S, S) preprocessed float images -> (N, D) unit-norm embeddings on the CPU, no grad.
   std::function<torch::Tensor(const torch::Tensor&)> forward;
 };
@@ -26,7 +28,10 @@ struct LoadedNetwork {
 /// torch zip = checkpoint, protobuf with facenet.meta = ONNX) and verifies its content digest.
 /// Throws facenet::Error naming the file when it is missing, of another kind, damaged (a digest
 /// mismatch) or corrupt.
-LoadedNetwork load_network(const std::string& path);
+/// `dtype` (runtime.inference_dtype) picks the precision of the compiled network: bf16 where
+/// the CPU has it natively (a ConfigError where it is asked for and missing); ONNX models run
+/// in OpenCV DNN in fp32 whatever is asked (logged).
+LoadedNetwork load_network(const std::string& path, InferenceDtype dtype = InferenceDtype::FP32);
 
 /// What `facenet eval` needs to evaluate an exported model (or a checkpoint).
 struct EmbeddingNetwork {
@@ -35,6 +40,7 @@ struct EmbeddingNetwork {
   PreprocessConfig preprocess;   ///< the stored preprocessing
   ExportMeta meta;
 };
-EmbeddingNetwork load_embedding_network(const std::string& path, int threads = 0);
+EmbeddingNetwork load_embedding_network(const std::string& path, int threads = 0,
+                                        InferenceDtype dtype = InferenceDtype::FP32);
 
 }  // namespace facenet::infer

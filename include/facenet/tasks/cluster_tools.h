@@ -24,6 +24,7 @@ struct ClusterOptions {
   int64_t batch_size = 64;
   int threads = 0;
   DetectArgs detect;  ///< with a detector the items are faces (cluster folders get the face crops)
+  InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
 };
 
 struct ClusterSummary {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "facenet/core/config.h"
+
 namespace facenet::tasks {
 
 /// --detect, --detect-model, --largest (embed, verify, identify, enroll, cluster).
@@ -21,6 +23,7 @@ struct EmbedOptions {
   int64_t batch_size = 64;
   int threads = 0;
   DetectArgs detect;
+  InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
 };
 
 struct EmbedSummary {
@@ -57,7 +60,7 @@ struct VerifyResult {
 /// With a detector each image's largest face is compared (boxes in `box_a`, `box_b`); an image
 /// without a face is an error naming it.
 VerifyResult run_verify(const std::string& model, const std::string& image_a, const std::string& image_b,
-                        const DetectArgs& detect = {});
+                        const DetectArgs& detect = {}, InferenceDtype dtype = InferenceDtype::FP32);
 
 struct IdentityMatch {
   std::string identity;
@@ -65,27 +68,44 @@ struct IdentityMatch {
   int64_t images = 0;   ///< images enrolled for the identity
 };
 
-struct IdentifyResult {
+struct IdentifyOptions {
+  std::string model;    ///< may be empty when `gallery` is a gallery file (its recorded model)
+  std::string gallery;  ///< gallery file (facenet enroll) or folder <identity>/<images>
+  std::string probe;    ///< the photo to identify
+  int64_t k = 5;        ///< identities listed per face
+  int64_t batch_size = 64;
+  int threads = 0;
+  DetectArgs detect;    ///< with a detector every face of the probe is identified (--largest: one)
+  InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+};
+
+/// One identified face of the probe (the whole image without a detector).
+struct ProbeFace {
+  int64_t face = 0;                    ///< index within the photo, largest first
+  std::array<int, 4> box{};            ///< x, y, width, height (with a detector)
+  float score = 1;                     ///< detector score
   std::vector<IdentityMatch> ranking;  ///< best first, at most k
+  bool unknown = false;                ///< a threshold is stored and the best match is not below it
+};
+
+struct IdentifyResult {
+  std::vector<ProbeFace> faces;        ///< one per face found (one without a detector)
   double threshold = 0;                ///< the stored threshold converted to L2 (0 = none stored)
   int64_t gallery_images = 0;
   int64_t identities = 0;
   int64_t embeddings = 0;              ///< gallery rows searched
-  bool unknown = false;                ///< a threshold is stored and the best match is not below it
   std::string model;                   ///< the model that embedded the probe
   std::string detector;                ///< none | haar | yunet
-  std::array<int, 4> box{};            ///< with a detector: the probe's largest face (x, y, width, height)
-  float score = 1;
 };
 
-/// Ranks `gallery` identities against `probe`. `gallery` is either a gallery file made by
+/// Ranks `gallery` identities against the probe. `gallery` is either a gallery file made by
 /// `facenet enroll` (embeddings loaded, not recomputed; `model` may be empty = the one recorded in
 /// it, and a different model is refused) or a folder gallery/<identity>/<image> (images directly in
 /// it are their own identity by file stem), embedded now into one re-normalised mean per identity.
-/// Scored by eval::identity_distances (one blocked matrix product over every gallery embedding).
-/// With a detector (`detect`, default the model's) the probe's largest face is identified (none
-/// found: an error naming the probe), and a folder gallery's images give their largest faces.
-IdentifyResult run_identify(const std::string& model, const std::string& gallery, const std::string& probe, int64_t k,
-                            int64_t batch_size = 64, int threads = 0, const DetectArgs& detect = {});
+/// Scored by eval::identity_distances (one blocked matrix product over every gallery embedding and
+/// every probe face). With a detector (`detect`, default the model's) every face of the probe is
+/// identified (none found: an error naming the probe), and a folder gallery's images give their
+/// largest faces.
+IdentifyResult run_identify(const IdentifyOptions& options);
 
 }  // namespace facenet::tasks

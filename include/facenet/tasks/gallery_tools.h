@@ -17,6 +17,7 @@ struct EnrollOptions {
   int64_t batch_size = 64;
   int threads = 0;
   DetectArgs detect;    ///< with a detector each image gives its largest face (none found: left out, logged)
+  InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
 };
 
 struct EnrollResult {
@@ -39,6 +40,7 @@ struct EvalIdentifyOptions {
   std::vector<double> fpir_targets{1e-2, 1e-1};
   int64_t batch_size = 64;
   int threads = 0;
+  InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
 };
 
 struct EvalIdentifySummary {

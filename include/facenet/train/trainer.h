@@ -18,12 +18,14 @@
 
 #include "facenet/checkpoint/checkpoint.h"
 #include "facenet/core/config.h"
+#include "facenet/core/precision.h"
 #include "facenet/core/progress.h"
 #include "facenet/data/dataset.h"
 #include "facenet/data/loader.h"
 #include "facenet/losses/facenet_loss.h"
 #include "facenet/models/facenet.h"
 #include "facenet/train/events.h"
+#include "facenet/train/grad_scaler.h"
 #include "facenet/train/run_context.h"
 
 namespace facenet::eval {
@@ -93,6 +95,8 @@ class Trainer {
   const RunContext& context() const { return *ctx_; }
   const std::filesystem::path& run_dir() const { return ctx_->run_dir; }
   bool is_main() const { return ctx_->is_main(); }
+  /// What train.amp resolved to on this device (fp32, bf16 or fp16).
+  Precision precision() const { return precision_; }
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
   int64_t total_steps() const { return total_steps_; }
   double minutes_since_start() const;
@@ -137,6 +141,8 @@ class Trainer {
   losses::FaceNetLoss loss_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<torch::Tensor> trainable_;  ///< network and loss-head parameters
+  Precision precision_ = Precision::FP32;
+  GradScaler scaler_{false};  ///< enabled for fp16 only
   std::unique_ptr<data::BatchLoader> loader_;  ///< made on first use, from state_ (so resume() can move it)
   std::unique_ptr<eval::Evaluator> evaluator_;
   std::vector<eval::BinSet> bin_sets_;  ///< eval.sets, read once

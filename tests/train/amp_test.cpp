@@ -1,0 +1,129 @@
+// Mixed precision: a bf16 step against fp32 on the same batch, and fp16's dynamic loss scaling
+// against hand-computed values.
+#include <ATen/autocast_mode.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "facenet/core/precision.h"
+#include "facenet/losses/facenet_loss.h"
+#include "facenet/models/facenet.h"
+#include "facenet/train/grad_scaler.h"
+
+using namespace facenet;
+
+namespace {
+
+struct StepResult {
+  double loss = 0;
+  std::vector<torch::Tensor> grads;  ///< per network parameter, fp32
+};
+
+/// One softmax step of a fresh network (seeded, so both precisions start equal) on a
+/// fixed batch: forward under `precision`'s autocast, loss in fp32 outside it, backward.
+StepResult one_step(Backbone backbone, int64_t size, Precision precision) {
+  torch::manual_seed(7);
+  ModelConfig mc;
+  mc.backbone = backbone;
+  mc.embedding_size = 32;
+  mc.dropout_keep = 1.0;  // no random mask, so both runs see the same network
+  auto model = models::make_model(mc);
+  model->use_channels_last(true);
+  LossConfig lc;
+  // Softmax only: batch-hard mining would pick triplets discontinuously, so a rounding could
+  // swap a negative and compare two different losses.
+  lc.type = LossType::Softmax;
+  losses::FaceNetLoss loss(lc, 4, 32);
+  const auto images = torch::randn({8, 3, size, size});
+  const auto labels = torch::tensor({0, 0, 1, 1, 2, 2, 3, 3});
+  models::FaceNetOutput out;
+  {
+    AutocastScope autocast(precision, c10::DeviceType::CPU);
+    out = model->forward_train(images);
+  }
+  EXPECT_EQ(out.prelogits.scalar_type(), torch::kFloat);  // the head hands back fp32
+  EXPECT_EQ(out.embeddings.scalar_type(), torch::kFloat);
+  auto l = loss->compute(out.prelogits, out.embeddings, labels);
+  l.total.backward();
+  StepResult r;
+  r.loss = l.total.item<double>();
+  for (const auto& p : model->parameters()) {
+    EXPECT_TRUE(p.grad().defined());
+    EXPECT_EQ(p.grad().scalar_type(), torch::kFloat);  // master weights and their gradients stay fp32
+    r.grads.push_back(p.grad().flatten().clone());
+  }
+  return r;
+}
+
+void expect_bf16_step_close_to_fp32(Backbone backbone, int64_t size) {
+  const auto a = one_step(backbone, size, Precision::FP32);
+  const auto b = one_step(backbone, size, Precision::BF16);
+  // bf16 keeps 8 bits of mantissa (~0.4% per rounding). Measured on these fresh networks (batch
+  // 8, BatchNorm in training mode): loss within 3% (MobileNet) and 0.5% (Inception-ResNet-v1);
+  // the whole gradient's cosine to fp32 only 0.36 and 0.86, far from the agreement aimed at
+  // (open, README "Mixed precision"). Asserted: the loss within 5% and the gradient pointing the
+  // same way (cosine > 0.25), pinned so a regression shows.
+  EXPECT_NEAR(b.loss, a.loss, 0.05 * std::abs(a.loss));
+  const auto ga = torch::cat(a.grads), gb = torch::cat(b.grads);
+  const double cosine = (ga * gb).sum().item<double>() / (ga.norm().item<double>() * gb.norm().item<double>());
+  EXPECT_GT(cosine, 0.25);
+  std::cout << to_string(backbone) << ": loss fp32 " << a.loss << " bf16 " << b.loss << ", gradient cosine " << cosine
+            << "\n";
+}
+
+}  // namespace
+
+TEST(Amp, Bf16StepMatchesFp32OnTheSameBatch) {
+  if (!cpu_features().fast_bf16()) GTEST_SKIP() << "this CPU has no native bf16";
+  expect_bf16_step_close_to_fp32(Backbone::MobileNet, 64);  // ReLU6's bf16 backward included
+  expect_bf16_step_close_to_fp32(Backbone::InceptionResNetV1, 96);
+}
+
+TEST(Amp, AutocastScopeRestoresTheStateAndFp32DoesNothing) {
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  {
+    AutocastScope none(Precision::FP32, c10::DeviceType::CPU);
+    EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  }
+  {
+    AutocastScope bf16(Precision::BF16, c10::DeviceType::CPU);
+    EXPECT_TRUE(at::autocast::is_cpu_enabled());
+    EXPECT_EQ(at::autocast::get_autocast_cpu_dtype(), at::kBFloat16);
+    const auto y = torch::mm(torch::ones({2, 2}), torch::ones({2, 2}));
+    EXPECT_EQ(y.scalar_type(), torch::kBFloat16);
+  }
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+}
+
+TEST(GradScaler, ScalesUnscalesSkipsAndAdaptsAsPyTorchDoes) {
+  train::GradScaler scaler(true, {1024.0, 0}, {2.0, 0.5, 3});
+  auto w = torch::ones({2}, torch::requires_grad());
+  scaler.scale((w * torch::tensor({1.5f, -2.0f})).sum()).backward();
+  EXPECT_TRUE(torch::equal(w.grad(), torch::tensor({1536.0f, -2048.0f})));  // scaled by 1024
+  EXPECT_FALSE(scaler.unscale({w}));
+  EXPECT_TRUE(torch::equal(w.grad(), torch::tensor({1.5f, -2.0f})));
+  // Two clean steps: no growth yet; the third reaches growth_interval 3 and doubles.
+  scaler.update(false);
+  scaler.update(false);
+  EXPECT_EQ(scaler.state().scale, 1024.0);
+  EXPECT_EQ(scaler.state().growth_tracker, 2);
+  scaler.update(false);
+  EXPECT_EQ(scaler.state().scale, 2048.0);
+  EXPECT_EQ(scaler.state().growth_tracker, 0);
+  // An overflow: found, and the scale backs off to half with the tracker reset.
+  w.mutable_grad() = torch::tensor({INFINITY, 1.0f});
+  EXPECT_TRUE(scaler.unscale({w}));
+  scaler.update(false);
+  w.mutable_grad() = torch::tensor({NAN, 1.0f});
+  EXPECT_TRUE(scaler.unscale({w}));
+  scaler.update(true);
+  EXPECT_EQ(scaler.state().scale, 1024.0);
+  EXPECT_EQ(scaler.state().growth_tracker, 0);
+  // Disabled (fp32, bf16): the loss and the gradients pass untouched.
+  train::GradScaler off(false);
+  const auto loss = torch::tensor(3.0f);
+  EXPECT_TRUE(torch::equal(off.scale(loss), loss));
+  w.mutable_grad() = torch::tensor({INFINITY, 1.0f});
+  EXPECT_FALSE(off.unscale({w}));
+}
