@@ -257,7 +257,7 @@ TEST(FaceDetectionCli, EmbedFindsEveryHaarFaceOfEachPhoto) {
     EXPECT_EQ(r.code, 0) << r.output;
     std::vector<nlohmann::json> lines;
     for (size_t p = 0, q; (q = r.output.find('\n', p)) != std::string::npos; p = q + 1)
-      if (r.output.compare(p, 9, "{\"box\":[") == 0) lines.push_back(nlohmann::json::parse(r.output.substr(p, q - p)));
+      if (r.output.compare(p, 8, "{\"box\":[") == 0) lines.push_back(nlohmann::json::parse(r.output.substr(p, q - p)));
     return lines;
   };
   const auto faces = identify_lines("");
