@@ -33,7 +33,7 @@ void check_output_archive_shape(const std::string& path) {
   try {
     caffe2::serialize::PyTorchStreamReader reader(path);
     for (const auto& name : reader.getAllRecords()) {
-      const bool code = name.rfind("code/", 0) == 0 && name.size() > 3 && name.compare(name.size() - 3, 3, ".py") == 0;
+      const bool code = name.rfind("code/", 0) == 0 && name.compare(name.size() - 3, 3, ".py") == 0;
       const bool constants = name == "constants.pkl";
       if (!code && !constants) continue;
       auto [data, size] = reader.getRecord(name);

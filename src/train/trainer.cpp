@@ -274,14 +274,15 @@ StepStats Trainer::train_step(const data::Batch& batch) {
   if (ctx_->dist) ctx_->dist->average_gradients(trainable_);
   // fp16: every rank holds the same averaged gradients, so all agree on an overflow.
   const bool overflow = scaler_.unscale(trainable_);
-  if (overflow) {
-    spdlog::warn("[train] fp16 gradients overflowed at step {}: update skipped, loss scale {} -> {}",
-                 state_.step + 1, scaler_.state().scale, scaler_.state().scale * GradScalerOptions{}.backoff_factor);
-  } else {
+  if (!overflow) {
     if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimizer_->param_groups()[0].params(), t.grad_clip);
     optimizer_->step();
   }
+  const double scale_before = scaler_.state().scale;
   scaler_.update(overflow);
+  if (overflow)
+    spdlog::warn("[train] fp16 gradients overflowed at step {}: update skipped, loss scale {} -> {}", state_.step + 1,
+                 scale_before, scaler_.state().scale);
   state_.loss_scale = scaler_.state().scale;
   state_.loss_scale_growth_tracker = scaler_.state().growth_tracker;
   release_gradients(*optimizer_);
