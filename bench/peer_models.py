@@ -5,13 +5,35 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+class _Relu6FromOutput(torch.autograd.Function):
+    """ReLU6 whose backward reads its output: 1.13 has no bf16 hardtanh_backward on the CPU."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = F.hardtanh(x, 0.0, 6.0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad.masked_fill((y <= 0) | (y >= 6), 0)
+
+
+class ReLU6(nn.Module):
+    """nn.ReLU6 in inference (traceable); the saved-output backward when training."""
+
+    def forward(self, x):
+        return _Relu6FromOutput.apply(x) if self.training and torch.is_grad_enabled() else F.hardtanh(x, 0.0, 6.0)
+
+
 def conv_bn(i, o, s):
-    return nn.Sequential(nn.Conv2d(i, o, 3, s, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU6())
+    return nn.Sequential(nn.Conv2d(i, o, 3, s, 1, bias=False), nn.BatchNorm2d(o), ReLU6())
 
 
 def conv_dw(i, o, s):
-    return nn.Sequential(nn.Conv2d(i, i, 3, s, 1, groups=i, bias=False), nn.BatchNorm2d(i), nn.ReLU6(),
-                         nn.Conv2d(i, o, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU6())
+    return nn.Sequential(nn.Conv2d(i, i, 3, s, 1, groups=i, bias=False), nn.BatchNorm2d(i), ReLU6(),
+                         nn.Conv2d(i, o, 1, bias=False), nn.BatchNorm2d(o), ReLU6())
 
 
 class MobileNetV1(nn.Module):

@@ -2,8 +2,10 @@
 """Peer comparison for `facenet bench`: the same models, batches and thread count in PyTorch from
 Python (Debian's python3-torch, the same 1.13 kernels as our LibTorch), eager and frozen
 TorchScript, a training step, a DataLoader pipeline over the same JPEG folder and an end-to-end
-training loop. Writes the same case names as `facenet bench --out`, then (with --ours) prints
-ours/theirs ratios. Only this comparison uses Python; the product does not."""
+training loop, in fp32 and (--precisions) bf16 under torch.autocast. Writes the same case names
+as `facenet bench --out`, then (with --ours) prints ours/theirs ratios. --channels-last is the
+tuned run scripts/bench.sh makes (with glibc's malloc tuned in the environment). Only this
+comparison uses Python; the product does not."""
 import argparse
 import json
 import os
@@ -35,25 +37,39 @@ def rate(step, per_step, seconds, warmup):
     return best
 
 
-def infer(backbone, path, batch, args):
-    model = FaceNet(backbone).eval()
-    x = torch.randn(batch, 3, args.image_size, args.image_size)
+def prepare(model, x, args, bf16):
+    """Channels-last where asked (always in bf16, as PyTorch's bf16 CPU recipe has it)."""
+    if args.channels_last or bf16:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    return model, x
+
+
+def infer(backbone, path, batch, args, bf16=False):
+    model, x = prepare(FaceNet(backbone).eval(), torch.randn(batch, 3, args.image_size, args.image_size), args, bf16)
     with torch.no_grad():
         if path == "torchscript-frozen":
-            model = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x)))
-        return rate(lambda: model(x), batch, args.seconds, 3 if batch == 1 else 1)
+            if bf16:  # bf16 weights and input; optimize_for_inference's oneDNN rewrite is fp32-only
+                model, x = model.to(torch.bfloat16), x.to(torch.bfloat16)
+                model = torch.jit.freeze(torch.jit.trace(model, x))
+            else:
+                model = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x)))
+            return rate(lambda: model(x), batch, args.seconds, 3 if batch == 1 else 1)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            return rate(lambda: model(x), batch, args.seconds, 3 if batch == 1 else 1)
 
 
-def train_step(backbone, args):
-    model = FaceNet(backbone).train()
+def train_step(backbone, args, bf16=False):
+    b = args.train_batch
+    model, x = prepare(FaceNet(backbone).train(), torch.randn(b, 3, args.image_size, args.image_size), args, bf16)
     head = torch.nn.Linear(128, args.train_classes)
     opt = torch.optim.Adam(list(model.parameters()) + list(head.parameters()), 1e-3)
-    b = args.train_batch
-    x = torch.randn(b, 3, args.image_size, args.image_size)
     y = torch.randint(0, args.train_classes, (b,))
 
     def step():
-        pre = model.prelogits(x)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            pre = model.prelogits(x)
+        pre = pre.float()  # losses in fp32, as facenet's trainer
         loss = F.cross_entropy(head(pre), y) + triplet_loss(F.normalize(pre, dim=1))
         opt.zero_grad()
         loss.backward()
@@ -160,6 +176,9 @@ def main():
     ap.add_argument("--data", help="JPEG tree root/<identity>/<image> for the data cases")
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=["fp32", "bf16"])
+    ap.add_argument("--channels-last", action="store_true", help="fp32 cases in channels-last too (the tuned run)")
+    ap.add_argument("--label", default="PyTorch", help="name of this run in the ratio table")
     ap.add_argument("--out", help="write the figures as JSON")
     ap.add_argument("--ours", help="facenet bench --out JSON from the same run: print ratios")
     args = ap.parse_args()
@@ -168,20 +187,29 @@ def main():
     cases = []
     sel = lambda n: not args.only or any(s in n for s in args.only)  # noqa: E731
     for bb in args.backbones:
-        for path in ("eager", "torchscript-frozen"):
-            for b in (1, 64):
-                n = "%s/infer-%s/b%d" % (bb, path, b)
-                if sel(n):
-                    cases.append(run_case(n, lambda: infer(bb, path, b, args)))
-        n = "%s/train-step/b%d" % (bb, args.train_batch)
-        if sel(n):
-            cases.append(run_case(n, lambda: train_step(bb, args)))
+        for prec in args.precisions:
+            bf16 = prec == "bf16"
+            suffix = "-bf16" if bf16 else ""
+            for path in ("eager", "torchscript-frozen"):
+                for b in (1, 64):
+                    n = "%s/infer-%s%s/b%d" % (bb, path, suffix, b)
+                    if sel(n):
+                        cases.append(run_case(n, lambda: infer(bb, path, b, args, bf16)))
+        for prec in args.precisions:
+            bf16 = prec == "bf16"
+            n = "%s/train-step%s/b%d" % (bb, "-bf16" if bf16 else "", args.train_batch)
+            if sel(n):
+                cases.append(run_case(n, lambda: train_step(bb, args, bf16)))
     if args.data:
         for n, fn in (("data/pipeline/b%d" % args.train_batch, pipeline),
                       ("mobilenet/train-e2e/b%d" % args.train_batch, train_e2e)):
             if sel(n):
                 cases.append(run_case(n, lambda: fn(args)))
     report = {"machine": {"torch": torch.__version__, "threads": str(args.threads),
+                          "channels_last": str(args.channels_last),
+                          "malloc": "MALLOC_MMAP_MAX_=%s MALLOC_TRIM_THRESHOLD_=%s" % (
+                              os.environ.get("MALLOC_MMAP_MAX_", "(unset)"),
+                              os.environ.get("MALLOC_TRIM_THRESHOLD_", "(unset)")),
                           "blas": os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3"),
                           "dataloader_workers": str(args.workers)}, "cases": cases}
     if args.out:
@@ -192,12 +220,14 @@ def main():
         ours = {c["name"]: c for c in json.load(open(args.ours))["cases"] if "value" in c}
         theirs = {c["name"]: c for c in cases if "value" in c}
         best = lambda prefix: max((theirs[k]["value"] for k in theirs if k.startswith(prefix)), default=0)  # noqa
-        print("\n%-40s %10s %10s %7s   %s" % ("ours vs PyTorch", "ours", "PyTorch", "ratio", "peak RSS ours / theirs"))
+        print("\n%-40s %10s %10s %7s   %s" % ("ours vs " + args.label, "ours", args.label, "ratio",
+                                             "peak RSS ours / theirs"))
         for name, c in ours.items():
             peer = theirs.get(name)
             if peer is None and "/infer-" in name:  # compare our paths with PyTorch's best path at that batch
                 bb, _, b = name.split("/")
-                paths = [theirs.get("%s/infer-%s/%s" % (bb, p, b)) for p in ("eager", "torchscript-frozen")]
+                suffix = "-bf16" if name.split("/")[1].endswith("-bf16") else ""
+                paths = [theirs.get("%s/infer-%s%s/%s" % (bb, p, suffix, b)) for p in ("eager", "torchscript-frozen")]
                 peer = max((p for p in paths if p), key=lambda p: p["value"], default=None)
             if peer:
                 rss = ("%6.0f / %6.0f MB" % (c["peak_rss_mb"], peer["peak_rss_mb"])) if "peak_rss_mb" in peer else ""

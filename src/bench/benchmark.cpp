@@ -64,13 +64,22 @@ BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const
     const auto macs = run_isolated([&] { return bench_macs(o, backbone); });
     flop_per_image = macs.error.empty() ? 2.0 * std::stod(macs.output) : 0;
     if (flop_per_image > 0) spdlog::info("[bench] {}: {:.3f} GMAC per image", backbone, flop_per_image / 2e9);
-    for (const char* path : {"eager", "optimised", "onnx-opencv"})
-      for (int64_t b : o.inference_batches)
-        run_case(fmt::format("{}/infer-{}/b{}", backbone, path, b), "img/s",
-                 [&, path, b] { return bench_inference(o, backbone, path, b); });
+    // fp32 cases keep their names; bf16 ones add "-bf16" (ONNX runs in OpenCV's fp32 only).
+    for (const auto& precision : o.precisions) {
+      const std::string suffix = precision == "fp32" ? "" : "-" + precision;
+      for (const char* path : {"eager", "optimised", "onnx-opencv"}) {
+        if (suffix.size() && std::string(path) == "onnx-opencv") continue;
+        for (int64_t b : o.inference_batches)
+          run_case(fmt::format("{}/infer-{}{}/b{}", backbone, path, suffix, b), "img/s",
+                   [&, path, b] { return bench_inference(o, backbone, path, b, precision); });
+      }
+    }
     flop_per_image = 0;
-    run_case(fmt::format("{}/train-step/b{}", backbone, o.train_batch), "img/s",
-             [&] { return bench_train_step(o, backbone); });
+    for (const auto& precision : o.precisions) {
+      const std::string suffix = precision == "fp32" ? "" : "-" + precision;
+      run_case(fmt::format("{}/train-step{}/b{}", backbone, suffix, o.train_batch), "img/s",
+               [&] { return bench_train_step(o, backbone, precision); });
+    }
   }
 
   std::string root = o.data_root;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "facenet/core/config_yaml.h"
+#include "facenet/core/precision.h"
 #include "facenet/core/runtime.h"
 #include "facenet/data/dataset.h"
 #include "facenet/data/loader.h"
@@ -65,21 +66,38 @@ std::string scratch(const BenchOptions& o, const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+/// Precision::BF16 for "bf16" (an error on a CPU without native bf16, as train.amp gives),
+/// Precision::FP32 for "fp32".
+Precision bench_precision(const std::string& name) {
+  if (name == "fp32") return Precision::FP32;
+  if (name != "bf16") throw std::runtime_error("unknown precision " + name + " (fp32 or bf16)");
+  if (!cpu_features().fast_bf16()) throw std::runtime_error("this CPU has no native bf16 (AVX512-BF16 or AMX)");
+  return Precision::BF16;
+}
+
+}  // namespace
+
 std::string bench_inference(const BenchOptions& o, const std::string& backbone, const std::string& path,
-                            int64_t batch) {
+                            int64_t batch, const std::string& precision_name) {
+  const auto precision = bench_precision(precision_name);
   const auto config = base_config(o, backbone);
   auto model = models::make_model(config.model);
   model->eval();
   const auto x = torch::randn({batch, 3, o.image_size, o.image_size});
   std::function<torch::Tensor(const torch::Tensor&)> forward;
   if (path == "eager") {
+    if (precision == Precision::BF16) model->use_channels_last(true);  // as PyTorch's bf16 recipe
     forward = [&](const torch::Tensor& in) {
       torch::NoGradGuard no_grad;
+      AutocastScope autocast(precision, c10::DeviceType::CPU);
       return model->forward(in);
     };
   } else if (path == "optimised") {
-    forward = infer::compile_for_inference(*model);
+    forward = infer::compile_for_inference(*model, precision);
   } else if (path == "onnx-opencv") {
+    if (precision != Precision::FP32) throw std::runtime_error("ONNX runs in fp32 (OpenCV DNN)");
     const auto file = scratch(o, backbone + "-" + std::to_string(::getpid()) + ".onnx");
     infer::ExportMeta meta;
     meta.backbone = config.model.backbone;
@@ -115,7 +133,11 @@ struct TrainingStep {
     model->train();
   }
   void operator()(const torch::Tensor& images, const torch::Tensor& labels) {
-    auto out = model->forward_train(images);
+    models::FaceNetOutput out;
+    {
+      AutocastScope autocast(precision, c10::DeviceType::CPU);  // the forward only, as the trainer
+      out = model->forward_train(images);
+    }
     auto l = loss->compute(out.prelogits, out.embeddings, labels);
     l.total.backward();
     optimizer->step();
@@ -124,12 +146,14 @@ struct TrainingStep {
   models::FaceNet model;
   losses::FaceNetLoss loss;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
+  Precision precision = Precision::FP32;
 };
 
 }  // namespace
 
-std::string bench_train_step(const BenchOptions& o, const std::string& backbone) {
+std::string bench_train_step(const BenchOptions& o, const std::string& backbone, const std::string& precision) {
   TrainingStep step(base_config(o, backbone), o.train_classes);
+  step.precision = bench_precision(precision);
   const int64_t b = o.train_batch;
   const auto x = torch::randn({b, 3, o.image_size, o.image_size});
   const auto labels = torch::randint(0, o.train_classes, {b}, torch::kLong);

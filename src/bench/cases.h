@@ -7,11 +7,15 @@
 
 namespace facenet::bench {
 
-/// Embeddings per second of `backbone` at batch `batch`; `path` is "eager", "optimised" or "onnx-opencv".
-std::string bench_inference(const BenchOptions& o, const std::string& backbone, const std::string& path, int64_t batch);
+/// Embeddings per second of `backbone` at batch `batch`; `path` is "eager", "optimised" or
+/// "onnx-opencv"; `precision` "bf16" runs eager under bf16 autocast and the optimised path as
+/// the bf16 compiled graph (what runtime.inference_dtype bf16 runs).
+std::string bench_inference(const BenchOptions& o, const std::string& backbone, const std::string& path, int64_t batch,
+                            const std::string& precision = "fp32");
 
-/// Training images per second: forward, softmax+triplet loss, backward, Adam step, in-memory batch.
-std::string bench_train_step(const BenchOptions& o, const std::string& backbone);
+/// Training images per second: forward, softmax+triplet loss, backward, Adam step, in-memory
+/// batch; `precision` "bf16" runs the forward under bf16 autocast as train.amp: bf16 does.
+std::string bench_train_step(const BenchOptions& o, const std::string& backbone, const std::string& precision = "fp32");
 
 /// Loader images per second over a JPEG tree (decode, crop/flip augmentation, resize, normalise, collate).
 std::string bench_pipeline(const BenchOptions& o, const std::string& root);

@@ -61,6 +61,13 @@ std::string digest_of(const std::string& path, const ArchiveEnd& end) {
   return fmt::format("{:08x}", file_crc32c(path, end.record_offset() + 20));
 }
 
+/// `text` with anything but printable ASCII shown as '?', for an error message.
+std::string printable(std::string text) {
+  for (auto& c : text)
+    if (c < 0x20 || c > 0x7e) c = '?';
+  return text;
+}
+
 }  // namespace
 
 void seal_zip(const std::string& path) {
@@ -80,7 +87,13 @@ void seal_zip(const std::string& path) {
 DigestCheck verify_zip(const std::string& path) {
   const auto end = find_end(path);
   const auto comment = end.comment();
-  if (comment.rfind(kPrefix, 0) != 0) return DigestCheck::NoDigest;
+  if (comment.rfind(kPrefix, 0) != 0) {
+    // A comment that starts as ours but is not a digest is a damaged digest, not a missing one.
+    if (comment.rfind("facenet-", 0) == 0)
+      throw Error("'" + path + "' is damaged: its content digest record is corrupt (the archive comment reads '" +
+                  printable(comment.substr(0, 40)) + "'); the file was altered after it was written. Use another copy");
+    return DigestCheck::NoDigest;
+  }
   const auto stored = comment.substr(std::strlen(kPrefix));
   const auto actual = digest_of(path, end);
   if (stored != actual)

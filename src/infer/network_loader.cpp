@@ -14,6 +14,7 @@
 #include "facenet/core/crc32c.h"
 #include "facenet/core/error.h"
 #include "facenet/core/precision.h"
+#include "facenet/core/script_archive.h"
 #include "facenet/core/zip_digest.h"
 #include "facenet/data/preprocess.h"
 #include "facenet/infer/inference.h"
@@ -33,6 +34,9 @@ std::string head_bytes(const std::string& path, size_t n) {
 
 LoadedNetwork load_torchscript(const std::string& path, Precision precision) {
   const bool intact = verify_zip(path) == DigestCheck::Intact;
+  // Also for sealed files: a digest shows the bytes are the ones written, not that whoever
+  // wrote them gave LibTorch's importer nothing it crashes on.
+  check_script_class_declarations(path);
   torch::jit::ExtraFilesMap extra{{"meta.json", ""}};
   std::shared_ptr<torch::jit::Module> module;
   try {

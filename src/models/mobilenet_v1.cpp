@@ -5,6 +5,8 @@
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
+#include "batch_norm_precision.h"
+
 namespace facenet::models {
 namespace {
 
@@ -38,10 +40,7 @@ class BlockImpl : public nn::SequentialImpl {
   using nn::SequentialImpl::SequentialImpl;
   torch::Tensor forward(torch::Tensor x) {
     for (auto& child : *this) {
-      // Under bf16 autocast BatchNorm runs in fp32: LibTorch 1.13's bf16 channels-last BatchNorm
-      // is the slow kernel (MobileNet training 17 -> 42 img/s here) and its statistics belong
-      // in fp32. The next convolution casts back to bf16.
-      if (child.ptr()->as<nn::BatchNorm2d>() && x.scalar_type() == torch::kBFloat16) x = x.to(torch::kFloat);
+      if (child.ptr()->as<nn::BatchNorm2d>()) x = batch_norm_input(x);
       x = child.ptr()->as<nn::ReLU6>() ? Relu6KeepingOutput::apply(x) : child.forward(x);
     }
     return x;

@@ -1,5 +1,6 @@
-// runtime.inference_dtype bf16: the compiled bf16 network embeds real LFW faces within cosine
-// 0.999 of fp32, for both backbones, from a network in memory and from a TorchScript export.
+// runtime.inference_dtype bf16: the compiled bf16 network embeds real LFW faces close to fp32,
+// for both backbones, from a network in memory and from a TorchScript export; how close is
+// judged against the network's own sensitivity to bf16-sized rounding.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -50,18 +51,33 @@ TEST(Bf16Inference, EmbeddingsOfRealFacesMatchFp32) {
     pre.image_size = 160;
     const auto images = data::load_images(paths, pre);
     const auto fp32 = infer::compile_for_inference(*model)(images);
-    // The network is not what amplifies bf16's rounding of its input: fp32 on bf16-rounded images.
-    const auto rounded = infer::compile_for_inference(*model)(images.to(torch::kBFloat16).to(torch::kFloat));
-    EXPECT_GE(min_cosine(fp32, rounded), 0.9999);
+    // (Rounding the images themselves to bf16 changes nothing: fixed normalisation gives
+    // (2p - 255) / 256, exact in bf16's 8 significant bits.)
+    EXPECT_TRUE(images.to(torch::kBFloat16).to(torch::kFloat).equal(images));
+    // How much this network itself amplifies bf16-sized rounding: fp32 arithmetic with every
+    // stage's output rounded to bf16. A fresh MobileNet is chaotic (one 2^-9 perturbation after
+    // its first block grows ~1.4x per block); a trained one is not.
+    torch::Tensor control;
+    {
+      torch::NoGradGuard no_grad;
+      auto x = images;
+      for (auto& stage : model->backbone().stages()) x = stage.apply(x).to(torch::kBFloat16).to(torch::kFloat);
+      control = model->head(x).embeddings;
+    }
+    const double sensitivity = min_cosine(fp32, control);
     const auto bf16 = infer::compile_for_inference(*model, Precision::BF16)(images);
     ASSERT_EQ(bf16.scalar_type(), torch::kFloat);
     EXPECT_NEAR(bf16.norm(2, 1).min().item<double>(), 1.0, 1e-5);  // renormalised in fp32
     const double c = min_cosine(fp32, bf16);
-    std::cout << to_string(backbone) << ": smallest cosine bf16 vs fp32 over " << paths.size() << " LFW faces " << c << "\n";
-    // Measured on these random-weight networks (BN statistics of real inputs, then perturbed):
-    // Inception-ResNet-v1 0.9997, MobileNet only 0.961 — below the 0.999 aimed at, while fp32 on
-    // bf16-rounded images gives 1.0, so the loss is inside MobileNet's bf16 layers (open, see
-    // README "Mixed precision"). The bounds pin today's figures so a regression shows.
+    std::cout << to_string(backbone) << ": smallest cosine bf16 vs fp32 over " << paths.size() << " LFW faces " << c
+              << "; fp32 with bf16-rounded stage outputs " << sensitivity << "\n";
+    // Measured: MobileNet 0.961 against 0.979 for the control, Inception-ResNet-v1 0.9997
+    // against 0.9999. bf16 rounds after every layer and its weights too, the control only after
+    // each stage; so bf16 may lose a few times what the control loses, but a kernel or cast that
+    // is wrong loses far more. A fresh MobileNet cannot meet the 0.999 aimed at (PyTorch 1.13's
+    // own autocast gives 0.80 on a fresh one of the same layers); a trained one is measured in
+    // the README ("Mixed precision").
+    EXPECT_LE(1 - c, 4 * (1 - sensitivity));
     const double bound = backbone == Backbone::InceptionResNetV1 ? 0.999 : 0.95;
     EXPECT_GE(c, bound);
     // The same through an export, as embed/verify/identify load it.

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "facenet/core/error.h"
 #include "facenet/infer/network_loader.h"
@@ -14,14 +15,12 @@ using namespace facenet;
 
 namespace {
 
-/// The message load_network gives for a network_fuzz input in mode 0 (the rest is the model
-/// file); "" when it loads.
-std::string load_error(const std::string& input_name) {
-  const auto input = test::fuzz_input("network_fuzz", input_name);
+/// The message load_network gives for `file` (the model file's bytes); "" when it loads.
+std::string load_error_of(const std::string& file) {
   const auto dir = std::filesystem::temp_directory_path() / "facenet-network-fuzz";
   std::filesystem::create_directories(dir);
   const auto path = (dir / "model.bin").string();
-  std::ofstream(path, std::ios::binary) << input.substr(1);
+  std::ofstream(path, std::ios::binary) << file;
   std::string message;
   try {
     infer::load_network(path);
@@ -30,6 +29,20 @@ std::string load_error(const std::string& input_name) {
   }
   std::filesystem::remove_all(dir);
   return message;
+}
+
+/// The same for a network_fuzz input in mode 0 (the rest is the model file).
+std::string load_error(const std::string& input_name) {
+  return load_error_of(test::fuzz_input("network_fuzz", input_name).substr(1));
+}
+
+/// The model file of a network_fuzz input with its zip comment removed: the archive as a tool
+/// that writes no digest would leave it.
+std::string without_archive_comment(const std::string& input_name) {
+  const auto file = test::fuzz_input("network_fuzz", input_name).substr(1);
+  const auto end = file.rfind(std::string("PK\x05\x06", 4));
+  if (end == std::string::npos) throw std::runtime_error(input_name + " has no end of central directory");
+  return file.substr(0, end + 20) + std::string(2, '\0');
 }
 
 }  // namespace
@@ -41,9 +54,25 @@ TEST(NetworkFuzzRegression, CheckpointWithUnparsableTorchScriptTypeIsAnError) {
 }
 
 TEST(NetworkFuzzRegression, UnsealedCheckpointWithAMisspeltDeclarationNeverReachesTheParser) {
-  // `__bUffers__ = []` in code/__torch__.py of a checkpoint without a digest: LibTorch 1.13's
-  // ScriptTypeParser::parseClassConstant dereferenced null on it (SEGV). Unsealed archives are
-  // now checked against what OutputArchive writes before torch::jit::load sees them.
-  const auto message = load_error("checkpoint-misspelt-buffers-declaration");
+  // `__bUffers__ = []` in code/__torch__.py of a checkpoint whose digest comment was damaged
+  // too ("facenet-crc40c:..."), so it loaded as one without a digest: LibTorch 1.13's
+  // ScriptTypeParser::parseClassConstant dereferenced null on the line (SEGV). A damaged
+  // comment is now a damaged digest; without any comment, the archive is checked against what
+  // OutputArchive writes before torch::jit::load sees it.
+  auto message = load_error("checkpoint-misspelt-buffers-declaration");
+  EXPECT_NE(message.find("content digest record is corrupt"), std::string::npos) << message;
+  message = load_error_of(without_archive_comment("checkpoint-misspelt-buffers-declaration"));
   EXPECT_NE(message.find("code/__torch__.py' line 3 is not a module declaration"), std::string::npos) << message;
+}
+
+TEST(NetworkFuzzRegression, ExportWithAMisspeltDeclarationNeverReachesTheParser) {
+  // The same crash through a TorchScript export: `__parameterk__ = []`, digest comment damaged
+  // ("facenet-crc3..."). Without the comment, the class-declaration check that every
+  // TorchScript load now runs refuses it before torch::jit::load.
+  auto message = load_error("export-misspelt-parameters-declaration");
+  EXPECT_NE(message.find("content digest record is corrupt"), std::string::npos) << message;
+  message = load_error_of(without_archive_comment("export-misspelt-parameters-declaration"));
+  EXPECT_NE(message.find("code/__torch__.py' line 2 assigns a class attribute without a type: '__parameterk__ = []'"),
+            std::string::npos)
+      << message;
 }

@@ -1,0 +1,71 @@
+// check_script_class_declarations: class bodies LibTorch 1.13's importer handles pass; an
+// un-annotated class attribute (which it dereferences as a constant's missing type) is an
+// error naming the record and line.
+#include <caffe2/serialize/inline_container.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "facenet/core/error.h"
+#include "facenet/core/script_archive.h"
+
+using namespace facenet;
+
+namespace {
+
+/// A torch archive at a temporary path holding code/__torch__.py = `code`.
+std::string archive_with_code(const std::string& code) {
+  const auto path = (std::filesystem::temp_directory_path() / "facenet-script-archive.pt").string();
+  caffe2::serialize::PyTorchStreamWriter writer(path);
+  writer.writeRecord("code/__torch__.py", code.data(), code.size());
+  writer.writeRecord("version", "3\n", 2);
+  writer.writeEndOfFile();
+  return path;
+}
+
+std::string error_of(const std::string& code) {
+  const auto path = archive_with_code(code);
+  std::string message;
+  try {
+    check_script_class_declarations(path);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  std::filesystem::remove(path);
+  return message;
+}
+
+// What torch.jit.save writes for a module: parameter/buffer lists, attribute annotations,
+// Final constants, a non-identifier attribute, methods whose bodies assign freely; an Enum's
+// members are plain assignments.
+const std::string kValid =
+    "class M(Module):\n"
+    "  __parameters__ = [\"w\", ]\n"
+    "  __buffers__ = []\n"
+    "  w : Tensor\n"
+    "  training : bool\n"
+    "  scale : Final[float] = 0.17\n"
+    "  __annotations__[\"0\"] = __torch__.torch.nn.modules.conv.Conv2d\n"
+    "  def forward(self: __torch__.M,\n"
+    "    x: Tensor) -> Tensor:\n"
+    "    y = torch.mul(x, self.w)\n"
+    "    return y\n"
+    "class Colour(Enum):\n"
+    "  RED = 1\n";
+
+}  // namespace
+
+TEST(ScriptArchive, DeclarationsTorchWritesPass) { EXPECT_EQ(error_of(kValid), ""); }
+
+TEST(ScriptArchive, AnUnannotatedClassAttributeIsAnErrorNamingItsLine) {
+  auto bad = kValid;
+  bad.replace(bad.find("__buffers__"), 11, "__bUffers__");
+  EXPECT_EQ(error_of(bad), "'" + (std::filesystem::temp_directory_path() / "facenet-script-archive.pt").string() +
+                               "' is damaged TorchScript: record 'code/__torch__.py' line 3 assigns a class "
+                               "attribute without a type: '__bUffers__ = []'");
+  // A constant that lost its annotation, and one written without spaces.
+  EXPECT_NE(error_of("class M(Module):\n  scale = 0.17\n").find("line 2"), std::string::npos);
+  EXPECT_NE(error_of("class M(Module):\n\tk=3\n").find("'k=3'"), std::string::npos);
+  // The importer's lists must be list literals.
+  EXPECT_NE(error_of("class M(Module):\n  __parameters__ = 0\n").find("line 2"), std::string::npos);
+}
