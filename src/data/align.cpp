@@ -105,7 +105,8 @@ AlignStats align_dataset(const AlignOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;
   auto process = [&](Detector* det, int64_t i) {
-    const auto rel = fs::relative(files[i], o.input);
+    // As listed, not resolved: a symlinked image keeps its place in the output tree.
+    const auto rel = files[i].lexically_relative(o.input);
     cv::Mat img;
     std::string reason;
     if (!read_image(files[i].string(), img, &reason)) {

@@ -32,9 +32,11 @@ namespace fs = std::filesystem;
 std::vector<std::pair<std::string, std::string>> list_images(const std::string& input) {
   std::vector<std::pair<std::string, std::string>> out;
   if (fs::is_directory(input)) {
+    // Names are the path below `input` as listed, not resolved: fs::relative would follow a
+    // symlinked image to its target and name it "../..." (a gallery of links into a dataset).
     for (const auto& e : fs::recursive_directory_iterator(input))
       if (e.is_regular_file() && data::is_image_path(e.path().string()))
-        out.emplace_back(e.path().string(), fs::relative(e.path(), input).generic_string());
+        out.emplace_back(e.path().string(), e.path().lexically_relative(input).generic_string());
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   } else if (fs::is_regular_file(input)) {
     out.emplace_back(input, input);
@@ -111,7 +113,8 @@ EmbedSummary run_embed(const EmbedOptions& o) {
 }
 
 VerifyResult run_verify(const std::string& model, const std::string& image_a, const std::string& image_b,
-                        const DetectArgs& detect, InferenceDtype dtype) {
+                        const DetectArgs& detect, InferenceDtype dtype, double threshold) {
+  if (threshold < 0) throw ConfigError("verify --threshold: must be > 0 (got " + std::to_string(threshold) + ")");
   const Embedder embedder(model, dtype);
   const auto plan = infer::face_plan(embedder.meta(), {detect.detect, detect.detect_model, true});
   VerifyResult r;
@@ -129,8 +132,8 @@ VerifyResult run_verify(const std::string& model, const std::string& image_a, co
   const auto b = face_of(image_b, r.box_b, r.score_b);
   const auto c = embedder.compare(a, b);
   r.distance = c.distance;
-  r.threshold = embedder.threshold();
-  r.same = c.same;
+  r.threshold = threshold > 0 ? threshold : embedder.threshold();
+  r.same = threshold > 0 ? c.distance < threshold : c.same;
   r.distance_name = to_string(embedder.meta().distance);
   return r;
 }

@@ -230,7 +230,8 @@ IdentifyResult run_identify(const IdentifyOptions& opt) {
   const int64_t n = q.size(0);
   const auto d = eval::identity_distances(q.data_ptr<float>(), n, g.embeddings.data(), g.labels.data(), g.rows(), g.dim,
                                           static_cast<int64_t>(g.identities.size()));
-  result.threshold = l2_threshold(o.net.meta);
+  if (opt.threshold < 0) throw ConfigError("identify --threshold: must be > 0");
+  result.threshold = opt.threshold > 0 ? opt.threshold : l2_threshold(o.net.meta);
   result.gallery_images = 0;
   for (auto c : g.counts) result.gallery_images += c;
   result.identities = static_cast<int64_t>(g.identities.size());
@@ -277,7 +278,8 @@ EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& opt) {
   const auto q = embed_paths(o.net, probes.paths, opt.batch_size, opt.threads);
   const auto d = eval::identity_distances(q.data_ptr<float>(), q.size(0), g.embeddings.data(), g.labels.data(), g.rows(),
                                           g.dim, static_cast<int64_t>(g.identities.size()));
-  const double threshold = l2_threshold(o.net.meta);
+  if (opt.threshold < 0) throw ConfigError("eval-identify --threshold: must be > 0");
+  const double threshold = opt.threshold > 0 ? opt.threshold : l2_threshold(o.net.meta);
   const auto report = eval::evaluate_identification(d, truth, opt.fpir_targets, threshold);
   EvalIdentifySummary s;
   s.json = eval::to_json(report);
@@ -289,7 +291,8 @@ EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& opt) {
     s.table += fmt::format("FNIR @ FPIR {:g}: {:.4f} (threshold {:.4f}, FPIR {:.4f})\n", p.fpir_target, p.fnir,
                            p.threshold, p.fpir);
   if (threshold > 0)
-    s.table += fmt::format("at the model's threshold {:.4f}: FPIR {:.4f}, FNIR {:.4f}\n", threshold,
+    s.table += fmt::format("at {} threshold {:.4f}: FPIR {:.4f}, FNIR {:.4f}\n",
+                           opt.threshold > 0 ? "the given" : "the model's", threshold,
                            report.at_model_threshold.fpir, report.at_model_threshold.fnir);
   if (!opt.out.empty()) {
     fs::create_directories(opt.out);

@@ -114,6 +114,11 @@ TEST(CliExport, EmbedsVerifiesAndIdentifies) {
   EXPECT_NE(r.output.find("distance (l2): 0.0000"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("threshold: 0.9000"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("result: same"), std::string::npos) << r.output;
+  // --threshold replaces the calibrated one: two different images are apart by more than 1e-6.
+  r = run_cli("verify --model " + model + " --threshold 0.000001 " + a + " " + s.gallery + "/person3/0.png");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("threshold: 0.0000\nresult: different"), std::string::npos) << r.output;
+  EXPECT_EQ(run_cli("verify --model " + model + " --threshold -1 " + a + " " + a).code, 2);
 
   // Gallery of single images: the probe's own identity ranks first at distance 0.
   const auto single = s.dir + "/single";
@@ -130,6 +135,11 @@ TEST(CliExport, EmbedsVerifiesAndIdentifies) {
                                                    " 0.0000  (1 images)  match")
       << r.output;
   EXPECT_EQ(r.output.find("  4  "), std::string::npos) << r.output;  // -k 3
+  // With --threshold an image not enrolled (person2/0; the gallery holds person2/1) is unknown.
+  r = run_cli("identify --model " + model + " --gallery " + single + " --probe " + s.gallery +
+              "/person2/0.png --threshold 0.000001");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("threshold 0.0000\nresult: unknown"), std::string::npos) << r.output;
 
   r = run_cli("verify --model " + model + " " + a + " /no/such/face.jpg");
   EXPECT_EQ(r.code, 1) << r.output;

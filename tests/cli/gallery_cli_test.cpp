@@ -119,6 +119,21 @@ TEST(CliGallery, EnrollIdentifyUnknownAndRefusals) {
   EXPECT_NE(r.output.find("error: gallery '" + bad + "': checksum mismatch"), std::string::npos) << r.output;
 }
 
+TEST(CliGallery, SymlinkedImagesAreNamedByTheirFolderNotTheirTarget) {
+  // A gallery of links into a dataset (people/<name>/<link to the dataset's image>).
+  const auto& s = setup();
+  const auto links = s.dir + "/links";
+  for (const char* person : {"person0", "person1"}) {
+    fs::create_directories(links + "/" + person);
+    fs::create_symlink(s.people + "/" + person + "/0.png", links + "/" + person + "/0.png");
+  }
+  const auto r = run_cli("enroll --model " + s.model + " --gallery " + links + " --out " + s.dir + "/links.fgal");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("enrolled 2 images (2 new identities)"), std::string::npos) << r.output;
+  const auto id = run_cli("identify --gallery " + s.dir + "/links.fgal --probe " + s.people + "/person1/0.png");
+  EXPECT_NE(id.output.find("result: person1"), std::string::npos) << id.output;
+}
+
 TEST(CliGallery, EvalIdentifyWritesReportAndDet) {
   const auto& s = setup();
   const auto gal = s.dir + "/eval.fgal";

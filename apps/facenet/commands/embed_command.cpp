@@ -37,6 +37,7 @@ void register_verify(CLI::App& app) {
     tasks::DetectArgs detect;
     InferenceDtype dtype = InferenceDtype::FP32;
     bool json = false;
+    double threshold = 0;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
@@ -45,8 +46,11 @@ void register_verify(CLI::App& app) {
   add_detect_options(cmd, o->detect, false);
   add_dtype_option(cmd, o->dtype);
   cmd->add_flag("--json", o->json, "Print one JSON line instead of text");
+  cmd->add_option("--threshold", o->threshold,
+                  "Same person below this distance, in the model's metric (default: its calibrated threshold)")
+      ->check(CLI::PositiveNumber);
   cmd->callback([o] {
-    const auto r = tasks::run_verify(o->model, o->a, o->b, o->detect, o->dtype);
+    const auto r = tasks::run_verify(o->model, o->a, o->b, o->detect, o->dtype, o->threshold);
     if (o->json) {
       auto box = [](const std::array<int, 4>& b) { return fmt::format("[{},{},{},{}]", b[0], b[1], b[2], b[3]); };
       auto quote = [](const std::string& s) {
@@ -88,6 +92,9 @@ void register_identify(CLI::App& app) {
   add_detect_options(cmd, o->detect);
   add_dtype_option(cmd, o->dtype);
   cmd->add_flag("--json", *json, "Print one JSON line per face instead of text");
+  cmd->add_option("--threshold", o->threshold,
+                  "L2 distance below which a face is known (default: the model's calibrated threshold)")
+      ->check(CLI::PositiveNumber);
   cmd->callback([o, json] {
     const auto r = tasks::run_identify(*o);
     if (*json) {

@@ -37,6 +37,9 @@ void register_eval_identify(CLI::App& app) {
   cmd->add_option("--probes", o->probes, "Folder <identity>/<images>")->required();
   cmd->add_option("--out", o->out, "Folder for identification.json and det.png");
   cmd->add_option("--fpir", o->fpir_targets, "FPIR targets")->capture_default_str();
+  cmd->add_option("--threshold", o->threshold,
+                  "L2 operating point reported with the FPIR targets (default: the model's calibrated threshold)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Decode threads (0 = all cores)");
   add_dtype_option(cmd, o->dtype);

@@ -59,8 +59,10 @@ struct VerifyResult {
 };
 /// With a detector each image's largest face is compared (boxes in `box_a`, `box_b`); an image
 /// without a face is an error naming it.
+/// `threshold` > 0 replaces the model's calibrated one (in the model's distance, as reported).
 VerifyResult run_verify(const std::string& model, const std::string& image_a, const std::string& image_b,
-                        const DetectArgs& detect = {}, InferenceDtype dtype = InferenceDtype::FP32);
+                        const DetectArgs& detect = {}, InferenceDtype dtype = InferenceDtype::FP32,
+                        double threshold = 0);
 
 struct IdentityMatch {
   std::string identity;
@@ -77,6 +79,7 @@ struct IdentifyOptions {
   int threads = 0;
   DetectArgs detect;    ///< with a detector every face of the probe is identified (--largest: one)
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+  double threshold = 0; ///< L2 distance below which a face is known; 0 = the model's calibrated one
 };
 
 /// One identified face of the probe (the whole image without a detector).
@@ -90,7 +93,7 @@ struct ProbeFace {
 
 struct IdentifyResult {
   std::vector<ProbeFace> faces;        ///< one per face found (one without a detector)
-  double threshold = 0;                ///< the stored threshold converted to L2 (0 = none stored)
+  double threshold = 0;                ///< L2: the one given, else the stored one converted (0 = none)
   int64_t gallery_images = 0;
   int64_t identities = 0;
   int64_t embeddings = 0;              ///< gallery rows searched

@@ -41,6 +41,7 @@ struct EvalIdentifyOptions {
   int64_t batch_size = 64;
   int threads = 0;
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+  double threshold = 0;  ///< L2 operating point reported besides the FPIR targets; 0 = the model's
 };
 
 struct EvalIdentifySummary {
