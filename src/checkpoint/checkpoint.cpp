@@ -15,6 +15,7 @@
 #include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
+#include "facenet/core/script_archive.h"
 #include "facenet/core/zip_digest.h"
 #include "archive_shape.h"
 
@@ -93,6 +94,7 @@ Checkpoint Checkpoint::open(const std::string& path) {
   if (!c.intact_) {
     spdlog::debug("'{}' has no content digest (written before facenet-cpp recorded one)", path);
     checkpoint_detail::check_output_archive_shape(path);  // unsealed: vet what the parser will see
+    check_torch_archive(path);
   }
   c.archive_ = std::make_shared<Archive>();
   auto& ar = c.archive_->archive;

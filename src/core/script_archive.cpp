@@ -1,6 +1,7 @@
 #include "facenet/core/script_archive.h"
 
 #include <caffe2/serialize/inline_container.h>
+#include <fmt/format.h>
 
 #include <cctype>
 #include <optional>
@@ -75,7 +76,74 @@ void check_record(const std::string& text, const std::string& what) {
   }
 }
 
+/// Argument size of a pickle opcode: fixed bytes, a little-endian length prefix of `prefix`
+/// bytes, or newline-terminated `lines`. Opcodes of protocols 0-5.
+struct OpArgs {
+  int fixed = 0, prefix = 0, lines = 0;
+  bool known = true;
+};
+
+OpArgs op_args(unsigned char op) {
+  switch (op) {
+    case 0x80: case 'K': case 'q': case 'h': case 0x82: return {1};         // PROTO BININT1 BINPUT BINGET EXT1
+    case 'M': case 0x83: return {2};                                        // BININT2 EXT2
+    case 'J': case 'r': case 'j': case 0x84: return {4};                    // BININT LONG_BINPUT LONG_BINGET EXT4
+    case 'G': case 0x95: return {8};                                        // BINFLOAT FRAME
+    case 0x8a: case 'U': case 'C': case 0x8c: return {0, 1};                // LONG1 SHORT_BINSTRING SHORT_BINBYTES SHORT_BINUNICODE
+    case 0x8b: case 'T': case 'B': case 'X': return {0, 4};                 // LONG4 BINSTRING BINBYTES BINUNICODE
+    case 0x8d: case 0x8e: case 0x96: return {0, 8};                         // BINUNICODE8 BINBYTES8 BYTEARRAY8
+    case 'I': case 'L': case 'F': case 'S': case 'V': case 'P': case 'p': case 'g': return {0, 0, 1};
+    case 'c': case 'i': return {0, 0, 2};                                   // GLOBAL INST
+    case '(': case '.': case '0': case '1': case '2': case ')': case ']': case '}': case 'a': case 'b':
+    case 'e': case 'l': case 'd': case 't': case 'u': case 's': case 'R': case 'N': case 'o': case 'Q':
+    case 0x81: case 0x85: case 0x86: case 0x87: case 0x88: case 0x89: case 0x8f: case 0x90: case 0x91:
+    case 0x92: case 0x93: case 0x94: case 0x97: case 0x98:
+      return {};
+    default: {
+      OpArgs unknown;
+      unknown.known = false;
+      return unknown;
+    }
+  }
+}
+
 }  // namespace
+
+void check_pickle_lengths(const std::string& pickle, const std::string& record) {
+  const auto* d = reinterpret_cast<const unsigned char*>(pickle.data());
+  const uint64_t n = pickle.size();
+  uint64_t i = 0;
+  auto past_end = [&](uint64_t at, uint64_t need) {
+    throw Error("record '" + record + "' byte " + std::to_string(at) + ": pickle opcode 0x" +
+                fmt::format("{:02x}", d[at]) + " needs " + std::to_string(need) + " bytes where " +
+                std::to_string(n - at - 1) + " remain");
+  };
+  while (i < n) {
+    const unsigned char op = d[i];
+    if (op == '.') return;  // STOP
+    const auto args = op_args(op);
+    if (!args.known) return;
+    uint64_t size = static_cast<uint64_t>(args.fixed);
+    if (args.prefix > 0) {
+      if (n - i - 1 < static_cast<uint64_t>(args.prefix)) past_end(i, static_cast<uint64_t>(args.prefix));
+      uint64_t length = 0;
+      for (int b = args.prefix - 1; b >= 0; --b) length = length << 8 | d[i + 1 + static_cast<uint64_t>(b)];
+      if (op == 'T' && length > 0x7fffffffu) past_end(i, length);  // BINSTRING's length is signed
+      size = static_cast<uint64_t>(args.prefix) + length;
+      if (length > n - i - 1 - static_cast<uint64_t>(args.prefix)) past_end(i, size);
+    } else if (args.lines > 0) {
+      uint64_t at = i + 1;
+      for (int l = 0; l < args.lines; ++l) {
+        const auto newline = pickle.find('\n', at);
+        if (newline == std::string::npos) past_end(i, n - i);
+        at = newline + 1;
+      }
+      size = at - i - 1;
+    }
+    if (size > n - i - 1) past_end(i, size);
+    i += 1 + size;
+  }
+}
 
 void check_script_class_declarations(const std::string& path) {
   try {
@@ -87,6 +155,27 @@ void check_script_class_declarations(const std::string& path) {
     }
   } catch (const Error& e) {
     throw Error("'" + path + "' is damaged TorchScript: " + e.what());
+  } catch (const std::exception& e) {
+    throw Error("'" + path + "' is a corrupt torch archive: " + error_message(e).substr(0, 200));
+  }
+}
+
+void check_torch_archive(const std::string& path) {
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path);
+    for (const auto& name : reader.getAllRecords()) {
+      // data.pkl, constants.pkl and the code's .debug_pkl source ranges.
+      const bool pickle = name.size() > 3 && name.compare(name.size() - 3, 3, "pkl") == 0;
+      if (!pickle && !is_code_record(name)) continue;
+      auto [data, size] = reader.getRecord(name);
+      const std::string text(static_cast<const char*>(data.get()), size);
+      if (pickle)
+        check_pickle_lengths(text, name);
+      else
+        check_record(text, name);
+    }
+  } catch (const Error& e) {
+    throw Error("'" + path + "' is damaged: " + e.what());
   } catch (const std::exception& e) {
     throw Error("'" + path + "' is a corrupt torch archive: " + error_message(e).substr(0, 200));
   }

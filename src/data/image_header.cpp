@@ -27,7 +27,12 @@ void set(ImageHeader& h, uint64_t w, uint64_t hgt) {
 void jpeg(const unsigned char* d, std::size_t n, ImageHeader& h) {
   std::size_t i = 2;
   while (i + 4 <= n) {
-    if (d[i] != 0xFF) return;
+    // libjpeg skips stray bytes up to the next 0xFF ("extraneous bytes before marker"): so do
+    // we, or a frame header behind them would go unread (fuzz finding 9).
+    if (d[i] != 0xFF) {
+      ++i;
+      continue;
+    }
     const unsigned char m = d[i + 1];
     if (m == 0xFF) { ++i; continue; }                                    // fill byte
     if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) { i += 2; continue; }     // no length

@@ -36,7 +36,7 @@ LoadedNetwork load_torchscript(const std::string& path, Precision precision) {
   const bool intact = verify_zip(path) == DigestCheck::Intact;
   // Also for sealed files: a digest shows the bytes are the ones written, not that whoever
   // wrote them gave LibTorch's importer nothing it crashes on.
-  check_script_class_declarations(path);
+  check_torch_archive(path);
   torch::jit::ExtraFilesMap extra{{"meta.json", ""}};
   std::shared_ptr<torch::jit::Module> module;
   try {

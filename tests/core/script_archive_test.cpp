@@ -69,3 +69,25 @@ TEST(ScriptArchive, AnUnannotatedClassAttributeIsAnErrorNamingItsLine) {
   // The importer's lists must be list literals.
   EXPECT_NE(error_of("class M(Module):\n  __parameters__ = 0\n").find("line 2"), std::string::npos);
 }
+
+TEST(ScriptArchive, PickleLengthsMustStayInsideTheirRecord) {
+  auto error = [](const std::string& pickle) {
+    try {
+      check_pickle_lengths(pickle, "data.pkl");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  // PROTO 2, BINUNICODE "ab", GLOBAL, BININT1, TUPLE2, STOP: every operand inside the record.
+  EXPECT_EQ(error(std::string("\x80\x02X\x02\x00\x00\x00" "ab" "c__torch__\nSeed\nK\x07\x86.", 29)), "");
+  // BINUNICODE claiming 4 GB - 1 with 2 bytes left: refused before anything reserves it.
+  EXPECT_EQ(error(std::string("\x80\x02X\xff\xff\xff\xff" "ab.", 10)),
+            "record 'data.pkl' byte 2: pickle opcode 0x58 needs 4294967299 bytes where 7 remain");
+  // LONG1 of 200 bytes with 3 left; a GLOBAL without its second line; a cut BININT.
+  EXPECT_NE(error(std::string("\x8a\xc8" "abc", 5)).find("byte 0: pickle opcode 0x8a"), std::string::npos);
+  EXPECT_NE(error("c__torch__\nSeed").find("opcode 0x63"), std::string::npos);
+  EXPECT_NE(error(std::string("J\x01\x02", 3)).find("needs 4 bytes where 2 remain"), std::string::npos);
+  // An opcode it does not know ends the check (the unpickler refuses it itself).
+  EXPECT_EQ(error(std::string("\xff" "X\xff\xff\xff\xff", 6)), "");
+}

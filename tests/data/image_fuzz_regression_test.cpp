@@ -63,3 +63,16 @@ TEST(ImageFuzzRegression, HeaderClaimingGigapixelsIsRefusedBeforeItsPixelsAreAll
   EXPECT_EQ(reason.find("header claims"), std::string::npos) << reason;
   EXPECT_GT(static_cast<double>(12000) * 12000, static_cast<double>(data::kMaxDecodedPixels));
 }
+
+TEST(ImageFuzzRegression, FrameHeaderBehindStrayBytesIsStillRead) {
+  // A JPEG with stray bytes between two segments, which libjpeg skips ("extraneous bytes before
+  // marker") to a frame header claiming 767 megapixels: the header check had stopped at the
+  // stray bytes and let OpenCV allocate 2.3 GB.
+  const auto input = test::fuzz_input("image_fuzz", "jpeg-stray-bytes-before-frame-header").substr(1);
+  const double before = peak_rss_mb();
+  cv::Mat bgr;
+  std::string reason;
+  EXPECT_FALSE(data::decode_image(input.data(), input.size(), bgr, &reason));
+  EXPECT_NE(reason.find("its JPEG header claims"), std::string::npos) << reason;
+  EXPECT_LT(peak_rss_mb() - before, 200.0);
+}

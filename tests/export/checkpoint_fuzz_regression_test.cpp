@@ -76,3 +76,13 @@ TEST(NetworkFuzzRegression, ExportWithAMisspeltDeclarationNeverReachesTheParser)
             std::string::npos)
       << message;
 }
+
+TEST(NetworkFuzzRegression, PickleLengthPastItsRecordIsRefusedBeforeTheUnpicklerReservesIt) {
+  // A checkpoint whose digest comment was mangled beyond recognition ("facunet-crc32c:...",
+  // so it loads as one without a digest) and whose data.pkl claims a 4 GB string: LibTorch's
+  // unpickler reserved the claimed length (out of memory). Pickle lengths are now checked
+  // against their record first.
+  const auto message = load_error("pickle-length-past-its-record");
+  EXPECT_NE(message.find("pkl' byte "), std::string::npos) << message;
+  EXPECT_NE(message.find("remain"), std::string::npos) << message;
+}
