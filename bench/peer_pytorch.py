@@ -160,7 +160,7 @@ def run_case(name, fn):
         case["value"] = float(text[3:])
     else:
         case["error"] = text[6:] or "child died"
-    print("%-40s %10.1f img/s %8.0f MB %s" % (name, case.get("value", 0), case["peak_rss_mb"], case.get("error", "")),
+    print("%-46s %10.1f img/s %8.0f MB %s" % (name, case.get("value", 0), case["peak_rss_mb"], case.get("error", "")),
           flush=True)
     return case
 
@@ -220,7 +220,7 @@ def main():
         ours = {c["name"]: c for c in json.load(open(args.ours))["cases"] if "value" in c}
         theirs = {c["name"]: c for c in cases if "value" in c}
         best = lambda prefix: max((theirs[k]["value"] for k in theirs if k.startswith(prefix)), default=0)  # noqa
-        print("\n%-40s %10s %10s %7s   %s" % ("ours vs " + args.label, "ours", args.label, "ratio",
+        print("\n%-46s %10s %10s %7s   %s" % ("ours vs " + args.label, "ours", args.label, "ratio",
                                              "peak RSS ours / theirs"))
         for name, c in ours.items():
             peer = theirs.get(name)
@@ -231,7 +231,7 @@ def main():
                 peer = max((p for p in paths if p), key=lambda p: p["value"], default=None)
             if peer:
                 rss = ("%6.0f / %6.0f MB" % (c["peak_rss_mb"], peer["peak_rss_mb"])) if "peak_rss_mb" in peer else ""
-                print("%-40s %10.1f %10.1f %6.2fx   %s" % (name, c["value"], peer["value"], c["value"] / peer["value"], rss))
+                print("%-46s %10.1f %10.1f %6.2fx   %s" % (name, c["value"], peer["value"], c["value"] / peer["value"], rss))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ facenet_require(yaml-cpp libyaml-cpp-dev)
 facenet_require(nlohmann_json nlohmann-json3-dev)
 facenet_require(ONNX libonnx-dev)
 facenet_require(Protobuf libprotobuf-dev)
+facenet_require(ZLIB zlib1g-dev)
 if(NOT Protobuf_PROTOC_EXECUTABLE)
   message(FATAL_ERROR "facenet-cpp: protoc not found (it generates the TensorBoard event messages). "
     "Install the Debian package 'protobuf-compiler' (sudo bash scripts/install-deps.sh).")

@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
+  zlib1g-dev              # CRC-32 of the zip entries in checkpoints/exports without a digest
   clang-14 libfuzzer-14-dev  # scripts/fuzz.sh: the libFuzzer harnesses (tests/fuzz)
 )
 

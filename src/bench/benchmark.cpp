@@ -119,17 +119,17 @@ std::string to_json(const BenchReport& report) {
 }
 
 std::string format_case(const BenchCase& c) {
-  if (!c.error.empty()) return fmt::format("{:<40} failed: {}", c.name, c.error);
+  if (!c.error.empty()) return fmt::format("{:<46} failed: {}", c.name, c.error);
   auto note = c.note;
   if (c.gflop_per_s > 0) note += fmt::format("{}{:.1f} GFLOP/s", note.empty() ? "" : ", ", c.gflop_per_s);
   if (c.peak_share > 0) note += fmt::format(" = {:.0f}% of peak", 100 * c.peak_share);
-  return fmt::format("{:<40} {:>10.1f} {:<7} {:>8.0f} MB  {}", c.name, c.value, c.unit, c.peak_rss_mb, note);
+  return fmt::format("{:<46} {:>10.1f} {:<7} {:>8.0f} MB  {}", c.name, c.value, c.unit, c.peak_rss_mb, note);
 }
 
 std::string to_table(const BenchReport& report) {
   std::string out;
   for (const auto& [k, v] : report.machine) out += fmt::format("{:<18} {}\n", k + ":", v);
-  out += fmt::format("{:<40} {:>10} {:<7} {:>11}\n", "case", "value", "unit", "peak RSS");
+  out += fmt::format("{:<46} {:>10} {:<7} {:>11}\n", "case", "value", "unit", "peak RSS");
   for (const auto& c : report.cases) out += format_case(c) + "\n";
   return out;
 }

@@ -76,6 +76,10 @@ void check_record(const std::string& text, const std::string& what) {
   }
 }
 
+uint64_t le_u32(const unsigned char* p) {
+  return uint64_t(p[0]) | uint64_t(p[1]) << 8 | uint64_t(p[2]) << 16 | uint64_t(p[3]) << 24;
+}
+
 /// Argument size of a pickle opcode: fixed bytes, a little-endian length prefix of `prefix`
 /// bytes, or newline-terminated `lines`. Opcodes of protocols 0-5.
 struct OpArgs {
@@ -113,6 +117,7 @@ void check_pickle_lengths(const std::string& pickle, const std::string& record) 
   const auto* d = reinterpret_cast<const unsigned char*>(pickle.data());
   const uint64_t n = pickle.size();
   uint64_t i = 0;
+  uint64_t memo = 0;  // entries stored so far: picklers number them 0, 1, 2, ...
   auto past_end = [&](uint64_t at, uint64_t need) {
     throw Error("record '" + record + "' byte " + std::to_string(at) + ": pickle opcode 0x" +
                 fmt::format("{:02x}", d[at]) + " needs " + std::to_string(need) + " bytes where " +
@@ -141,6 +146,19 @@ void check_pickle_lengths(const std::string& pickle, const std::string& record) 
       size = at - i - 1;
     }
     if (size > n - i - 1) past_end(i, size);
+    // Memo indices: the unpickler sizes its memo table by the index it is given (a damaged
+    // LONG_BINPUT asked for 25 GB, fuzz finding 12); a pickler only ever stores the next one.
+    if (op == 'q' || op == 'r' || op == 'h' || op == 'j') {
+      uint64_t index = d[i + 1];
+      if (op == 'r' || op == 'j') index = le_u32(d + i + 1);
+      const bool put = op == 'q' || op == 'r';
+      if (put ? index > memo : index >= memo)
+        throw Error("record '" + record + "' byte " + std::to_string(i) + ": pickle memo index " +
+                    std::to_string(index) + " where " + std::to_string(memo) + " entries were stored");
+      if (put && index == memo) ++memo;
+    } else if (op == 0x94) {
+      ++memo;  // MEMOIZE
+    }
     i += 1 + size;
   }
 }

@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <vector>
+
+#include <zlib.h>
 
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
@@ -68,7 +72,103 @@ std::string printable(std::string text) {
   return text;
 }
 
+uint64_t le64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+/// Bytes [offset, offset + n) of `in`; throws naming `path` when the file is shorter.
+std::string read_at(std::ifstream& in, const std::string& path, uint64_t offset, uint64_t n) {
+  std::string bytes(n, '\0');
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(offset));
+  in.read(bytes.data(), static_cast<std::streamsize>(n));
+  if (!in || static_cast<uint64_t>(in.gcount()) != n)
+    throw Error("'" + path + "' is damaged: the archive points past its end (offset " + std::to_string(offset) + ")");
+  return bytes;
+}
+
+/// Where the central directory is and how many entries it lists (the zip64 record when the
+/// end record says so).
+struct Directory {
+  uint64_t offset = 0, size = 0, entries = 0;
+};
+
+Directory directory_of(std::ifstream& in, const std::string& path, const ArchiveEnd& end) {
+  const char* r = &end.tail[end.record];
+  Directory d{le32(r + 16), le32(r + 12), le16(r + 10)};
+  if (d.offset == 0xffffffffu || d.size == 0xffffffffu || d.entries == 0xffffu) {
+    // zip64: the locator (20 bytes) sits just before the end record and points at the zip64 record.
+    if (end.record_offset() < 20) throw Error("'" + path + "' is damaged: its zip64 locator is missing");
+    const auto locator = read_at(in, path, end.record_offset() - 20, 20);
+    if (le32(locator.data()) != 0x07064b50u) throw Error("'" + path + "' is damaged: its zip64 locator is missing");
+    const auto record = read_at(in, path, le64(locator.data() + 8), 56);
+    if (le32(record.data()) != 0x06064b50u) throw Error("'" + path + "' is damaged: its zip64 end record is corrupt");
+    d = {le64(record.data() + 48), le64(record.data() + 40), le64(record.data() + 32)};
+  }
+  return d;
+}
+
 }  // namespace
+
+void verify_zip_entries(const std::string& path) {
+  const auto end = find_end(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read '" + path + "'");
+  const auto dir = directory_of(in, path, end);
+  if (dir.size > end.record_offset() || dir.offset > end.record_offset() - dir.size)
+    throw Error("'" + path + "' is damaged: its central directory lies outside the file");
+  const auto cd = read_at(in, path, dir.offset, dir.size);
+  std::size_t at = 0;
+  std::vector<char> buffer(1 << 20);
+  for (uint64_t e = 0; e < dir.entries; ++e) {
+    if (at + 46 > cd.size() || le32(&cd[at]) != 0x02014b50u)
+      throw Error("'" + path + "' is damaged: central directory entry " + std::to_string(e) + " is corrupt");
+    const char* h = &cd[at];
+    const uint16_t method = le16(h + 10), name_len = le16(h + 28), extra_len = le16(h + 30), comment_len = le16(h + 32);
+    const uint32_t crc = le32(h + 16);
+    uint64_t compressed = le32(h + 20), uncompressed = le32(h + 24), local = le32(h + 42);
+    if (at + 46 + name_len + extra_len + comment_len > cd.size())
+      throw Error("'" + path + "' is damaged: central directory entry " + std::to_string(e) + " is cut short");
+    const std::string name(h + 46, name_len);
+    // zip64 extra field (id 1): the 64-bit values of the fields that read 0xffffffff, in order.
+    for (std::size_t x = 0; x + 4 <= extra_len;) {
+      const char* f = h + 46 + name_len + x;
+      const uint16_t id = le16(f), len = le16(f + 2);
+      if (id == 1) {
+        std::size_t v = 4;
+        for (uint64_t* field : {&uncompressed, &compressed, &local})
+          if (*field == 0xffffffffu && v + 8 <= 4u + len && x + v + 8 <= extra_len) {
+            *field = le64(f + v);
+            v += 8;
+          }
+      }
+      x += 4u + len;
+    }
+    at += 46u + name_len + extra_len + comment_len;
+    if (method != 0) continue;  // only stored entries (all LibTorch writes) are checked
+    const auto lh = read_at(in, path, local, 30);
+    if (le32(lh.data()) != 0x04034b50u)
+      throw Error("'" + path + "' is damaged: entry '" + name + "' has no local header");
+    const uint64_t data = local + 30 + le16(lh.data() + 26) + le16(lh.data() + 28);
+    if (compressed != uncompressed || data > end.record_offset() || compressed > end.record_offset() - data)
+      throw Error("'" + path + "' is damaged: entry '" + name + "' runs past the archive");
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(data));
+    uLong actual = crc32(0L, Z_NULL, 0);
+    for (uint64_t left = compressed; left > 0;) {
+      const auto n = static_cast<std::streamsize>(std::min<uint64_t>(left, buffer.size()));
+      if (!in.read(buffer.data(), n)) throw Error("cannot read '" + path + "'");
+      actual = crc32(actual, reinterpret_cast<const Bytef*>(buffer.data()), static_cast<uInt>(n));
+      left -= static_cast<uint64_t>(n);
+    }
+    if (actual != crc)
+      throw Error(fmt::format("'{}' is damaged: entry '{}' fails its CRC-32 (recorded {:08x}, computed {:08x}); the "
+                              "file was altered after it was written. Use another copy",
+                              path, name, crc, actual));
+  }
+}
 
 void seal_zip(const std::string& path) {
   const auto end = find_end(path);
@@ -92,6 +192,8 @@ DigestCheck verify_zip(const std::string& path) {
     if (comment.rfind("facenet-", 0) == 0)
       throw Error("'" + path + "' is damaged: its content digest record is corrupt (the archive comment reads '" +
                   printable(comment.substr(0, 40)) + "'); the file was altered after it was written. Use another copy");
+    // No digest of ours: zip's own per-entry CRC-32, which LibTorch's reader does not check.
+    verify_zip_entries(path);
     return DigestCheck::NoDigest;
   }
   const auto stored = comment.substr(std::strlen(kPrefix));

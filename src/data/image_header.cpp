@@ -23,7 +23,9 @@ void set(ImageHeader& h, uint64_t w, uint64_t hgt) {
 }
 
 // JPEG: the first start-of-frame segment (SOF0..SOF15 but DHT C4, JPG C8, DAC CC) holds
-// precision, height, width (ITU T.81 B.2.2).
+// precision, height, width (ITU T.81 B.2.2). Markers are found as libjpeg's reader finds them
+// (jdmarker.c: stray bytes and stuffed FF 00 skipped, a segment's length - 2 bytes skipped), so
+// the size read here is the one the decoder will allocate for.
 void jpeg(const unsigned char* d, std::size_t n, ImageHeader& h) {
   std::size_t i = 2;
   while (i + 4 <= n) {
@@ -35,6 +37,7 @@ void jpeg(const unsigned char* d, std::size_t n, ImageHeader& h) {
     }
     const unsigned char m = d[i + 1];
     if (m == 0xFF) { ++i; continue; }                                    // fill byte
+    if (m == 0x00) { i += 2; continue; }                                 // a stuffed 0xFF: stray data
     if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) { i += 2; continue; }     // no length
     if (m == 0xDA || m == 0xD9) return;                                  // scan or end before a frame
     const uint32_t length = be16(d + i + 2);
@@ -42,8 +45,8 @@ void jpeg(const unsigned char* d, std::size_t n, ImageHeader& h) {
       if (i + 9 <= n) set(h, be16(d + i + 7), be16(d + i + 5));
       return;
     }
-    if (length < 2) return;
-    i += 2 + length;
+    // libjpeg skips length - 2 bytes after the length field, none when the length is below 2.
+    i += 4 + (length >= 2 ? length - 2 : 0);
   }
 }
 

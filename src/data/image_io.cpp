@@ -54,6 +54,8 @@ bool decode_image(const void* data, std::size_t size, cv::Mat& bgr, std::string*
   // project reads go to OpenCV, and never one whose header claims more than the limit.
   const auto header = read_image_header(bytes, size);
   if (header.format == ImageFormat::Unknown) return fail("not a JPEG, PNG, BMP, WebP, PNM or TIFF image");
+  // libjpeg cannot decode without one either; refusing here keeps the size check authoritative.
+  if (header.format == ImageFormat::Jpeg && !header.width) return fail("JPEG without a frame header (SOF) before its scan");
   if (header.width && header.height && *header.width > 0 &&
       (*header.width > kMaxDecodedPixels || *header.height > kMaxDecodedPixels / *header.width))
     return fail(fmt::format("its {} header claims {} x {} pixels, more than the {} megapixels allowed",

@@ -30,7 +30,7 @@ BasicConv2dImpl::BasicConv2dImpl(int64_t in, int64_t out, torch::ExpandingArray<
   relu = register_module("relu", nn::ReLU());
 }
 
-torch::Tensor BasicConv2dImpl::forward(torch::Tensor x) { return relu(bn(batch_norm_input(conv(x)))); }
+torch::Tensor BasicConv2dImpl::forward(torch::Tensor x) { return relu(bn(batch_norm_input(conv(x), is_training()))); }
 
 Block35Impl::Block35Impl(double scale_, double m) : scale(scale_) {
   branch0 = register_module("branch0", bc1x1(256, 32, m));

@@ -40,7 +40,7 @@ class BlockImpl : public nn::SequentialImpl {
   using nn::SequentialImpl::SequentialImpl;
   torch::Tensor forward(torch::Tensor x) {
     for (auto& child : *this) {
-      if (child.ptr()->as<nn::BatchNorm2d>()) x = batch_norm_input(x);
+      if (child.ptr()->as<nn::BatchNorm2d>()) x = batch_norm_input(x, is_training());
       x = child.ptr()->as<nn::ReLU6>() ? Relu6KeepingOutput::apply(x) : child.forward(x);
     }
     return x;

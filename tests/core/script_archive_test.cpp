@@ -88,6 +88,12 @@ TEST(ScriptArchive, PickleLengthsMustStayInsideTheirRecord) {
   EXPECT_NE(error(std::string("\x8a\xc8" "abc", 5)).find("byte 0: pickle opcode 0x8a"), std::string::npos);
   EXPECT_NE(error("c__torch__\nSeed").find("opcode 0x63"), std::string::npos);
   EXPECT_NE(error(std::string("J\x01\x02", 3)).find("needs 4 bytes where 2 remain"), std::string::npos);
+  // Memo indices: a pickler stores 0, 1, 2, ...; a PUT beyond the next one or a GET of one never
+  // stored is refused (the unpickler sizes its memo table by the index it is given).
+  EXPECT_EQ(error(std::string("\x80\x02)q\x00)q\x01h\x00.", 11)), "");
+  EXPECT_EQ(error(std::string("\x80\x02)r\x00\x00\x00\x60.", 9)),
+            "record 'data.pkl' byte 3: pickle memo index 1610612736 where 0 entries were stored");
+  EXPECT_NE(error(std::string("\x80\x02h\x00.", 5)).find("memo index 0 where 0 entries"), std::string::npos);
   // An opcode it does not know ends the check (the unpickler refuses it itself).
   EXPECT_EQ(error(std::string("\xff" "X\xff\xff\xff\xff", 6)), "");
 }

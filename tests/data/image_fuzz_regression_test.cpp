@@ -76,3 +76,17 @@ TEST(ImageFuzzRegression, FrameHeaderBehindStrayBytesIsStillRead) {
   EXPECT_NE(reason.find("its JPEG header claims"), std::string::npos) << reason;
   EXPECT_LT(peak_rss_mb() - before, 200.0);
 }
+
+TEST(ImageFuzzRegression, SegmentLengthBelowTwoIsSkippedAsLibjpegSkipsIt) {
+  // An APP0 segment whose length field reads 1: libjpeg skips nothing and reads on to a frame
+  // header claiming 765 megapixels; the header check had stopped there and let OpenCV allocate.
+  const auto input = test::fuzz_input("image_fuzz", "jpeg-segment-length-below-two").substr(1);
+  cv::Mat bgr;
+  std::string reason;
+  EXPECT_FALSE(data::decode_image(input.data(), input.size(), bgr, &reason));
+  EXPECT_NE(reason.find("its JPEG header claims"), std::string::npos) << reason;
+  // A JPEG in which no frame header is found at all is refused without decoding.
+  const std::string no_frame("\xFF\xD8\xFF\xE0\x00\x04\x00\x00\xFF\xDA\x00\x02\xFF\xD9", 14);
+  EXPECT_FALSE(data::decode_image(no_frame.data(), no_frame.size(), bgr, &reason));
+  EXPECT_EQ(reason, "JPEG without a frame header (SOF) before its scan");
+}

@@ -86,7 +86,7 @@ TEST(Digest, CorruptFilesGiveOneLineErrorsWithoutBacktraces) {
   EXPECT_LE(std::count(e.output.begin(), e.output.end(), '\n'), 2) << e.output;
 }
 
-TEST(Digest, CheckpointsWithoutADigestStillLoadAfterTheirShapeIsChecked) {
+TEST(Digest, CheckpointsWithoutADigestStillLoadAfterTheirShapeAndEntriesAreChecked) {
   // Checkpoints written before digests are vetted against what OutputArchive writes (a LibTorch
   // parser crash otherwise); real ones of both backbones, with a head and Adam's state, pass.
   for (const auto backbone : {Backbone::MobileNet, Backbone::InceptionResNetV1}) {
@@ -117,5 +117,14 @@ TEST(Digest, CheckpointsWithoutADigestStillLoadAfterTheirShapeIsChecked) {
     auto loaded = models::make_model(c.info().config.model);
     c.load_into(*loaded);
     EXPECT_TRUE(torch::equal(loaded->parameters()[0], model->parameters()[0]));
+    // Without a digest, zip's own per-entry CRC-32 still catches a flipped byte in a tensor.
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x10);
+    write_file_atomic(path, bytes);
+    try {
+      Checkpoint::open(path);
+      ADD_FAILURE() << "a flipped byte in an unsealed checkpoint loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("' fails its CRC-32 (recorded "), std::string::npos) << e.what();
+    }
   }
 }

@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include <iostream>
 
 #include "commands/common.h"
@@ -29,7 +31,7 @@ void register_bench(CLI::App& app) {
   cmd->add_option("--only", o->only, "Run only cases whose name contains one of these, e.g. --only mobilenet/infer");
   cmd->callback([o, out] {
     setup_logging("info");
-    std::cout << "case                                          value unit      peak RSS\n";
+    std::cout << fmt::format("{:<46} {:>10} {:<7} {:>11}\n", "case", "value", "unit", "peak RSS");
     const auto report = bench::run_benchmarks(*o, [](const bench::BenchCase& c) {
       std::cout << bench::format_case(c) << std::endl;
     });

@@ -15,8 +15,14 @@ void seal_zip(const std::string& path);
 enum class DigestCheck { Intact, NoDigest };
 
 /// Recomputes the digest of the zip at `path`. Throws facenet::Error naming the file and what
-/// is damaged when it does not match or the archive's end is corrupt; NoDigest for a zip
-/// written before digests (or by another tool).
+/// is damaged when it does not match or the archive's end is corrupt. A zip written before
+/// digests (or by another tool) has its entries checked instead (verify_zip_entries) and gives
+/// NoDigest.
 DigestCheck verify_zip(const std::string& path);
+
+/// Zip's own check, which LibTorch's reader skips: every stored entry's bytes against the CRC-32
+/// its central-directory record states (zip64 included). Throws facenet::Error naming the file
+/// and the entry on a mismatch or a directory that points outside the file.
+void verify_zip_entries(const std::string& path);
 
 }  // namespace facenet
