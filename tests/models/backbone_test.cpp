@@ -68,6 +68,8 @@ TEST(MobileNetV1, Relu6KeepsOnlyItsOutputForBackward) {
   EXPECT_TRUE(torch::equal(ours.first, reference.first));
   ASSERT_EQ(ours.second.size(), reference.second.size());
   for (size_t i = 0; i < ours.second.size(); ++i) EXPECT_TRUE(torch::equal(ours.second[i], reference.second[i])) << i;
+  // mallinfo2 sees glibc's heap only: under AddressSanitizer (scripts/sanitize.sh) it reads 0.
+  if (held_reference <= 0) GTEST_SKIP() << "the allocator is not glibc's: activation memory not measurable";
   // Per layer: conv output + ReLU6 output instead of conv, BN and ReLU6 outputs.
   EXPECT_LT(held, 0.75 * held_reference) << held << " MB vs " << held_reference << " MB";
   EXPECT_GT(held, 0.55 * held_reference) << held << " MB vs " << held_reference << " MB";
