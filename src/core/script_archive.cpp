@@ -163,27 +163,16 @@ void check_pickle_lengths(const std::string& pickle, const std::string& record) 
   }
 }
 
-void check_script_class_declarations(const std::string& path) {
-  try {
-    caffe2::serialize::PyTorchStreamReader reader(path);
-    for (const auto& name : reader.getAllRecords()) {
-      if (!is_code_record(name)) continue;
-      auto [data, size] = reader.getRecord(name);
-      check_record(std::string(static_cast<const char*>(data.get()), size), name);
-    }
-  } catch (const Error& e) {
-    throw Error("'" + path + "' is damaged TorchScript: " + e.what());
-  } catch (const std::exception& e) {
-    throw Error("'" + path + "' is a corrupt torch archive: " + error_message(e).substr(0, 200));
-  }
-}
+namespace {
 
-void check_torch_archive(const std::string& path) {
+/// Runs the class-declaration check on every code/*.py record of the archive at `path` and,
+/// with `pickles`, the length check on every pickle record (data.pkl, constants.pkl, the code's
+/// .debug_pkl source ranges). Errors name the file after `damaged`, then the record and place.
+void check_records(const std::string& path, bool pickles, const std::string& damaged) {
   try {
     caffe2::serialize::PyTorchStreamReader reader(path);
     for (const auto& name : reader.getAllRecords()) {
-      // data.pkl, constants.pkl and the code's .debug_pkl source ranges.
-      const bool pickle = name.size() > 3 && name.compare(name.size() - 3, 3, "pkl") == 0;
+      const bool pickle = pickles && name.size() > 3 && name.compare(name.size() - 3, 3, "pkl") == 0;
       if (!pickle && !is_code_record(name)) continue;
       auto [data, size] = reader.getRecord(name);
       const std::string text(static_cast<const char*>(data.get()), size);
@@ -193,10 +182,18 @@ void check_torch_archive(const std::string& path) {
         check_record(text, name);
     }
   } catch (const Error& e) {
-    throw Error("'" + path + "' is damaged: " + e.what());
+    throw Error("'" + path + "' " + damaged + ": " + e.what());
   } catch (const std::exception& e) {
     throw Error("'" + path + "' is a corrupt torch archive: " + error_message(e).substr(0, 200));
   }
 }
+
+}  // namespace
+
+void check_script_class_declarations(const std::string& path) {
+  check_records(path, /*pickles=*/false, "is damaged TorchScript");
+}
+
+void check_torch_archive(const std::string& path) { check_records(path, /*pickles=*/true, "is damaged"); }
 
 }  // namespace facenet
