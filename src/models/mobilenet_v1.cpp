@@ -1,11 +1,10 @@
 #include "facenet/models/mobilenet_v1.h"
 
-#include <torch/autograd.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
-#include "batch_norm_precision.h"
+#include "lean_layers.h"
 
 namespace facenet::models {
 namespace {
@@ -13,35 +12,21 @@ namespace {
 namespace nn = torch::nn;
 constexpr double kBnEps = 1e-5;  // PyTorch BatchNorm2d default, as in the seed's trunk
 
-// ReLU6 whose backward reads its output. hardtanh (in place or not) keeps its input, the
-// BatchNorm output nothing else needs; the output is kept by the next convolution anyway.
-// So training holds two activations per layer instead of three (a third less memory at
-// MobileNet's batch 96), with bit-identical values and gradients: 0 < x < 6 <=> 0 < y < 6.
-struct Relu6KeepingOutput : torch::autograd::Function<Relu6KeepingOutput> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x) {
-    auto y = torch::hardtanh(x, 0, 6);
-    ctx->save_for_backward({y});
-    return y;
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grad) {
-    const auto y = ctx->get_saved_variables()[0];
-    if (y.scalar_type() == torch::kFloat) return {torch::hardtanh_backward(grad[0], y, 0, 6)};
-    // LibTorch 1.13 has no bf16/fp16 hardtanh_backward on the CPU: the same rule, written out.
-    return {grad[0].masked_fill(y.le(0).logical_or_(y.ge(6)), 0)};
-  }
-};
-
 // A Sequential with a concrete forward, so it can itself sit inside a Sequential
 // (AnyModule rejects the templated SequentialImpl::forward). Children stay "0".."5"; the
-// nn::ReLU6 children name the activation (export reads them) and run as Relu6KeepingOutput.
+// nn::BatchNorm2d and nn::ReLU6 children name the layers (export reads them) and run as
+// lean_batch_norm / lean_relu6, which keep less for the backward pass (lean_layers.h).
 class BlockImpl : public nn::SequentialImpl {
  public:
   using nn::SequentialImpl::SequentialImpl;
   torch::Tensor forward(torch::Tensor x) {
     for (auto& child : *this) {
-      if (child.ptr()->as<nn::BatchNorm2d>()) x = batch_norm_input(x, is_training());
-      x = child.ptr()->as<nn::ReLU6>() ? Relu6KeepingOutput::apply(x) : child.forward(x);
+      if (auto* bn = child.ptr()->as<nn::BatchNorm2d>())
+        x = lean_batch_norm(*bn, x);
+      else if (child.ptr()->as<nn::ReLU6>())
+        x = lean_relu6(x);
+      else
+        x = child.forward(x);
     }
     return x;
   }

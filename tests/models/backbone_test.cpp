@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "facenet/core/precision.h"
 #include "facenet/models/facenet.h"
 #include "facenet/models/inception_resnet_v1.h"
 #include "facenet/models/mobilenet_v1.h"
@@ -27,13 +28,17 @@ std::set<std::string> keys_of(const torch::nn::Module& m) {
   return keys;
 }
 
-/// MobileNet's forward with plain torch::hardtanh for every ReLU6 (what nn::ReLU6 runs).
+/// A BatchNorm layer's input as the stock layers would take it under autocast: fp32.
+torch::Tensor fp32(const torch::Tensor& x) { return x.to(torch::kFloat); }
+
+/// MobileNet's forward with the stock layers: nn::BatchNorm2d on an fp32 input (a cast autograd
+/// records) and plain torch::hardtanh for every ReLU6 (what nn::ReLU6 runs).
 torch::Tensor hardtanh_forward(MobileNetV1Impl& trunk, torch::Tensor x) {
   for (const auto& stage : {trunk.stage1, trunk.stage2, trunk.stage3})
     for (const auto& block : stage->children())
       for (const auto& layer : block->children()) {
         if (auto conv = layer->as<torch::nn::Conv2d>()) x = conv->forward(x);
-        else if (auto bn = layer->as<torch::nn::BatchNorm2d>()) x = bn->forward(x);
+        else if (auto bn = layer->as<torch::nn::BatchNorm2d>()) x = bn->forward(fp32(x));
         else if (layer->as<torch::nn::ReLU6>()) x = torch::hardtanh(x, 0, 6);
         else ADD_FAILURE() << "unexpected layer " << layer->name();
       }
@@ -73,6 +78,65 @@ TEST(MobileNetV1, Relu6KeepsOnlyItsOutputForBackward) {
   // Per layer: conv output + ReLU6 output instead of conv, BN and ReLU6 outputs.
   EXPECT_LT(held, 0.75 * held_reference) << held << " MB vs " << held_reference << " MB";
   EXPECT_GT(held, 0.55 * held_reference) << held << " MB vs " << held_reference << " MB";
+}
+
+/// Outputs, parameter gradients and buffers (running statistics, batch counts) of two runs.
+struct TrainingRun {
+  torch::Tensor output;
+  std::vector<torch::Tensor> grads, buffers;
+  double held_mb = 0;  ///< heap autograd keeps between the forward and the backward pass
+};
+
+template <typename Forward>
+TrainingRun train_once(torch::nn::Module& net, Forward forward, const torch::Tensor& x) {
+  TrainingRun run;
+  torch::Tensor y;
+  {
+    facenet::AutocastScope autocast(facenet::Precision::BF16, c10::DeviceType::CPU);
+    const auto before = heap_in_use();
+    y = forward(x);
+    run.held_mb = (double(heap_in_use()) - double(before)) / 1e6;
+  }
+  y.to(torch::kFloat).pow(2).sum().backward();
+  run.output = y.detach();
+  for (const auto& p : net.parameters()) run.grads.push_back(p.grad().clone());
+  for (const auto& b : net.buffers()) run.buffers.push_back(b.clone());
+  return run;
+}
+
+void expect_identical(const TrainingRun& a, const TrainingRun& b) {
+  EXPECT_EQ(a.output.scalar_type(), b.output.scalar_type());
+  EXPECT_TRUE(torch::equal(a.output, b.output));
+  ASSERT_EQ(a.grads.size(), b.grads.size());
+  for (size_t i = 0; i < a.grads.size(); ++i) EXPECT_TRUE(torch::equal(a.grads[i], b.grads[i])) << "grad " << i;
+  ASSERT_EQ(a.buffers.size(), b.buffers.size());
+  for (size_t i = 0; i < a.buffers.size(); ++i) EXPECT_TRUE(torch::equal(a.buffers[i], b.buffers[i])) << "buffer " << i;
+}
+
+// Under bf16 autocast the stock layers keep, per conv + BN + ReLU6: the convolution's bf16
+// copy of its input (2 bytes an element), BN's fp32 copy of the conv output (4) and hardtanh's
+// fp32 input (4). The lean ones keep the conv's copy, BN's bf16 input itself (2) and a 1-byte
+// mask: half. Same values, gradients and running statistics to the bit.
+TEST(MobileNetV1, Bf16TrainingKeepsHalfWhatStockLayersKeepWithIdenticalResults) {
+  const auto x = torch::randn({4, 3, 96, 96});
+  torch::manual_seed(0);
+  MobileNetV1 lean;
+  torch::manual_seed(0);
+  MobileNetV1 stock;
+  lean->train();
+  stock->train();
+  const auto ours = train_once(*lean, [&](const torch::Tensor& in) { return lean->forward(in); }, x);
+  const auto reference = train_once(*stock, [&](const torch::Tensor& in) { return hardtanh_forward(*stock, in); }, x);
+  EXPECT_EQ(ours.output.scalar_type(), torch::kFloat);
+  expect_identical(ours, reference);
+  if (reference.held_mb <= 0) GTEST_SKIP() << "the allocator is not glibc's: activation memory not measurable";
+  // Both runs also hold autocast's bf16 copies of the convolution weights.
+  double weights_mb = 0;
+  for (const auto& p : lean->parameters())
+    if (p.dim() == 4) weights_mb += 2.0 * double(p.numel()) / 1e6;
+  const double ours_mb = ours.held_mb - weights_mb, reference_mb = reference.held_mb - weights_mb;
+  EXPECT_LT(ours_mb, 0.6 * reference_mb) << ours_mb << " MB vs " << reference_mb << " MB of activations";
+  EXPECT_GT(ours_mb, 0.4 * reference_mb) << ours_mb << " MB vs " << reference_mb << " MB of activations";
 }
 
 TEST(MobileNetV1, ParameterCountMatchesSeed) {
@@ -142,6 +206,19 @@ TEST(InceptionResnetV1, KeysEqualThePortStateDict) {
             (std::vector<int64_t>{128, 128, 1, 7}));
   EXPECT_EQ(params["backbone.block8.conv2d.weight"].sizes().vec(), (std::vector<int64_t>{1792, 384, 1, 1}));
   EXPECT_EQ(params["last_linear.weight"].sizes().vec(), (std::vector<int64_t>{512, 1792}));
+}
+
+// Inception-ResNet-v1's conv + BN + ReLU unit, lean against stock, under bf16 autocast.
+TEST(InceptionResnetV1, Bf16TrainingUnitMatchesStockLayersToTheBit) {
+  const auto x = torch::randn({4, 32, 20, 20});
+  torch::manual_seed(0);
+  BasicConv2d lean(32, 64, 3, 1, 1, 0.1);
+  torch::manual_seed(0);
+  BasicConv2d stock(32, 64, 3, 1, 1, 0.1);
+  const auto ours = train_once(*lean, [&](const torch::Tensor& in) { return lean->forward(in); }, x);
+  const auto reference = train_once(
+      *stock, [&](const torch::Tensor& in) { return torch::relu(stock->bn(fp32(stock->conv(in)))); }, x);
+  expect_identical(ours, reference);
 }
 
 TEST(InceptionResnetV1, BlockScalesAndFinalBlockWithoutRelu) {
