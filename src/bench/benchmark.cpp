@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cases.h"
+#include "facenet/core/precision.h"
 #include "facenet/core/runtime.h"
 #include "isolate.h"
 
@@ -60,6 +62,13 @@ BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const
   // GFLOP/s and a share of that peak (measured whatever --only selects: it takes o.seconds).
   run_case("cpu/fma-peak", "GFLOP/s", [&] { return bench_cpu_peak(o); }, true);
   if (!report.cases.empty() && report.cases.back().error.empty()) peak = report.cases.back().value;
+  // What bf16 can give on this CPU: the instruction's peak, then what LibTorch's oneDNN
+  // convolution delivers in each precision (the networks' ratio cannot beat the kernels').
+  const bool bf16 = std::find(o.precisions.begin(), o.precisions.end(), "bf16") != o.precisions.end();
+  if (bf16 && cpu_features().avx512_bf16)
+    run_case("cpu/bf16-dot-peak", "GFLOP/s", [&] { return bench_bf16_dot_peak(o); });
+  for (const auto& precision : o.precisions)
+    run_case("cpu/conv3x3-" + precision, "GFLOP/s", [&] { return bench_conv_kernel(o, precision); });
   for (const auto& backbone : o.backbones) {
     const auto macs = run_isolated([&] { return bench_macs(o, backbone); });
     flop_per_image = macs.error.empty() ? 2.0 * std::stod(macs.output) : 0;

@@ -73,7 +73,7 @@ namespace {
 Precision bench_precision(const std::string& name) {
   if (name == "fp32") return Precision::FP32;
   if (name != "bf16") throw std::runtime_error("unknown precision " + name + " (fp32 or bf16)");
-  if (!cpu_features().fast_bf16()) throw std::runtime_error("this CPU has no native bf16 (AVX512-BF16 or AMX)");
+  if (!cpu_features().native_bf16()) throw std::runtime_error("this CPU has no native bf16 (AVX512-BF16 or AMX)");
   return Precision::BF16;
 }
 
@@ -112,6 +112,23 @@ std::string bench_inference(const BenchOptions& o, const std::string& backbone, 
   }
   const double r = rate(o, batch, batch == 1 ? 3 : 1, [&] { forward(x); });
   return fmt::format("{};", r);
+}
+
+std::string bench_conv_kernel(const BenchOptions& o, const std::string& precision_name) {
+  const auto precision = bench_precision(precision_name);
+  RuntimeConfig rc;
+  rc.threads = o.threads;
+  apply_runtime(rc);
+  const auto dtype = precision == Precision::BF16 ? torch::kBFloat16 : torch::kFloat;
+  constexpr int64_t batch = 32, channels = 128, side = 20;
+  const auto cl = torch::MemoryFormat::ChannelsLast;
+  const auto x = torch::randn({batch, channels, side, side}).to(dtype).contiguous(cl);
+  const auto w = torch::randn({channels, channels, 3, 3}).mul_(0.03).to(dtype).contiguous(cl);
+  torch::NoGradGuard no_grad;
+  const double images_per_s = rate(o, batch, 2, [&] { torch::conv2d(x, w, {}, 1, 1); });
+  const double flops_per_image = 2.0 * channels * channels * 9 * side * side;
+  return fmt::format("{};3x3 conv {}->{} ch at {}x{}, batch {}, channels-last", images_per_s * flops_per_image / 1e9,
+                     channels, channels, side, side, batch);
 }
 
 std::string bench_macs(const BenchOptions& o, const std::string& backbone) {

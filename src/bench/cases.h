@@ -32,6 +32,15 @@ std::string bench_macs(const BenchOptions& o, const std::string& backbone);
 /// GFLOP/s of independent FP32 FMA chains on o.threads cores: the peak the cores reach (cpu_peak.cpp).
 std::string bench_cpu_peak(const BenchOptions& o);
 
+/// GFLOP/s of AVX512-BF16 dot-product chains (vdpbf16ps) on o.threads cores; throws without
+/// AVX512-BF16 (cpu_peak.cpp).
+std::string bench_bf16_dot_peak(const BenchOptions& o);
+
+/// GFLOP/s of one 3x3 convolution (batch 32, 128 -> 128 channels, 20x20, channels-last, no
+/// grad) through LibTorch's oneDNN in `precision` ("fp32" or "bf16"): how much of the
+/// instruction-level bf16 gain the library's kernels pass on here (conv_kernel.cpp).
+std::string bench_conv_kernel(const BenchOptions& o, const std::string& precision);
+
 /// One probe against o.identify_rows random unit embeddings (eval::identity_distances + the 5
 /// nearest identities), as `facenet identify` does after loading a gallery: milliseconds per probe
 /// (median over o.seconds of calls).

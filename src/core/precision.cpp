@@ -7,6 +7,9 @@
 #include <cpuid.h>
 #endif
 
+#include <fmt/format.h>
+
+#include "facenet/core/cpu_rates.h"
 #include "facenet/core/error.h"
 
 namespace facenet {
@@ -40,6 +43,8 @@ DeviceCaps device_caps(c10::DeviceType device_type) {
   DeviceCaps caps;
   caps.device_type = device_type;
   caps.cpu = cpu_features();
+  if (device_type == c10::DeviceType::CPU && caps.cpu.native_bf16() && !caps.cpu.amx_bf16)
+    caps.cpu.bf16_dot_speedup = measure_bf16_dot_speedup();
   if (device_type == c10::DeviceType::CUDA)
     caps.cuda_bf16 = at::detail::getCUDAHooks().supportsBFloat16ConvolutionWithCuDNNv8();
   return caps;
@@ -48,7 +53,11 @@ DeviceCaps device_caps(c10::DeviceType device_type) {
 namespace {
 
 bool native_bf16(const DeviceCaps& caps) {
-  return caps.device_type == c10::DeviceType::CUDA ? caps.cuda_bf16 : caps.cpu.fast_bf16();
+  return caps.device_type == c10::DeviceType::CUDA ? caps.cuda_bf16 : caps.cpu.native_bf16();
+}
+
+bool bf16_outruns_fp32(const DeviceCaps& caps) {
+  return caps.device_type == c10::DeviceType::CUDA ? caps.cuda_bf16 : caps.cpu.bf16_outruns_fp32();
 }
 
 std::string bf16_missing(const DeviceCaps& caps) {
@@ -62,7 +71,7 @@ std::string bf16_missing(const DeviceCaps& caps) {
 Precision resolve_training_precision(Amp amp, const DeviceCaps& caps) {
   switch (amp) {
     case Amp::None: return Precision::FP32;
-    case Amp::Auto: return native_bf16(caps) ? Precision::BF16 : Precision::FP32;
+    case Amp::Auto: return bf16_outruns_fp32(caps) ? Precision::BF16 : Precision::FP32;
     case Amp::BF16:
       if (!native_bf16(caps)) throw ConfigError("train.amp: bf16 asked for, but " + bf16_missing(caps) + "; use none or auto");
       return Precision::BF16;
@@ -77,13 +86,25 @@ Precision resolve_training_precision(Amp amp, const DeviceCaps& caps) {
 Precision resolve_inference_precision(InferenceDtype dtype, const DeviceCaps& caps) {
   switch (dtype) {
     case InferenceDtype::FP32: return Precision::FP32;
-    case InferenceDtype::Auto: return native_bf16(caps) ? Precision::BF16 : Precision::FP32;
+    case InferenceDtype::Auto: return bf16_outruns_fp32(caps) ? Precision::BF16 : Precision::FP32;
     case InferenceDtype::BF16:
       if (!native_bf16(caps))
         throw ConfigError("runtime.inference_dtype: bf16 asked for, but " + bf16_missing(caps) + "; use fp32 or auto");
       return Precision::BF16;
   }
   throw ConfigError("runtime.inference_dtype: unknown value");
+}
+
+Precision inference_precision(InferenceDtype dtype, c10::DeviceType device_type) {
+  return dtype == InferenceDtype::FP32 ? Precision::FP32 : resolve_inference_precision(dtype, device_caps(device_type));
+}
+
+std::string bf16_speed_note(const DeviceCaps& caps) {
+  if (!native_bf16(caps)) return bf16_missing(caps);
+  if (caps.device_type == c10::DeviceType::CUDA) return "this GPU has native bf16";
+  if (caps.cpu.amx_bf16) return "this CPU has AMX-BF16";
+  return fmt::format("bf16 dot products run at {:.2f}x the fp32 FMA rate on this CPU, so {} than fp32",
+                     caps.cpu.bf16_dot_speedup, caps.cpu.bf16_outruns_fp32() ? "faster" : "slower");
 }
 
 AutocastScope::AutocastScope(Precision precision, c10::DeviceType device_type) : device_type_(device_type) {

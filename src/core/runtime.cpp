@@ -15,6 +15,7 @@
 
 #include "facenet/core/cores.h"
 #include "facenet/core/error.h"
+#include "facenet/core/precision.h"
 
 namespace facenet {
 
@@ -100,6 +101,9 @@ std::vector<std::pair<std::string, std::string>> system_info() {
   rows.emplace_back("OpenCV", CV_VERSION);
   rows.emplace_back("CPU", cpu_model_and_features());
   rows.emplace_back("cores", std::to_string(machine_cores()));
+  const auto caps = device_caps(c10::DeviceType::CPU);
+  rows.emplace_back("auto precision", std::string(caps.cpu.bf16_outruns_fp32() ? "bf16" : "fp32") + " (" +
+                                          bf16_speed_note(caps) + ")");
   rows.emplace_back("intra-op threads", std::to_string(at::get_num_threads()));
   rows.emplace_back("oneDNN (mkldnn)", at::hasMKLDNN() ? "yes" : "no");
   rows.emplace_back("BLAS loaded", loaded_blas());

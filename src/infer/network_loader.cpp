@@ -120,9 +120,13 @@ LoadedNetwork load_network(const std::string& path, InferenceDtype dtype) {
     } catch (const std::exception& e) {
       throw Error("'" + path + "' is a corrupt torch archive: " + error_message(e).substr(0, 200));
     }
-    const auto precision = resolve_inference_precision(dtype, device_caps(c10::DeviceType::CPU));
-    if (dtype != InferenceDtype::FP32)
-      spdlog::info("[infer] runtime.inference_dtype {}: {} runs in {}", to_string(dtype), path, to_string(precision));
+    auto precision = Precision::FP32;
+    if (dtype != InferenceDtype::FP32) {
+      const auto caps = device_caps(c10::DeviceType::CPU);
+      precision = resolve_inference_precision(dtype, caps);
+      spdlog::info("[infer] runtime.inference_dtype {}: {} runs in {} ({})", to_string(dtype), path,
+                   to_string(precision), bf16_speed_note(caps));
+    }
     return is_export ? load_torchscript(path, precision) : load_checkpoint_network(path, precision);
   }
   onnx::ModelProto proto;

@@ -35,7 +35,7 @@ Network open_network(const Config& config, const std::string& model_path) {
   spdlog::info("[eval] untrained {} network (chance-level baseline), seed {}", to_string(config.model.backbone),
                config.runtime.seed);
   auto forward = infer::network_inference_fn(
-      model, resolve_inference_precision(config.runtime.inference_dtype, device_caps(c10::DeviceType::CPU)));
+      model, inference_precision(config.runtime.inference_dtype, c10::DeviceType::CPU));
   return {infer::files_embed_fn(forward, config.data.preprocess, threads),
           infer::bytes_embed_fn(forward, config.data.preprocess, threads)};
 }

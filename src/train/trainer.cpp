@@ -83,11 +83,13 @@ Trainer::Trainer(const Config& config, std::shared_ptr<RunContext> context)
     : config_(config), ctx_(std::move(context)) {
   result_.rank = ctx_->launch.rank;
   result_.run_dir = ctx_->run_dir.string();
-  precision_ = resolve_training_precision(config_.train.amp, device_caps(ctx_->device.type()));
+  if (config_.train.amp != Amp::None) {
+    const auto caps = device_caps(ctx_->device.type());
+    precision_ = resolve_training_precision(config_.train.amp, caps);
+    spdlog::info("[train] train.amp {}: training in {} ({})", to_string(config_.train.amp), to_string(precision_),
+                 bf16_speed_note(caps));
+  }
   scaler_ = GradScaler(precision_ == Precision::FP16);
-  if (config_.train.amp != Amp::None)
-    spdlog::info("[train] train.amp {}: training in {}{}", to_string(config_.train.amp), to_string(precision_),
-                 precision_ == Precision::FP32 ? " (no native bf16 on this device)" : "");
   build_data();
   build_model();
   build_evaluator();
@@ -173,7 +175,7 @@ void Trainer::build_evaluator() {
     return;
   // One compiled network per evaluation, shared by the pairs and the .bin sets.
   const auto forward = infer::network_inference_fn(
-      model_, resolve_inference_precision(config_.runtime.inference_dtype, device_caps(ctx_->device.type())));
+      model_, inference_precision(config_.runtime.inference_dtype, ctx_->device.type()));
   if (!e.pairs.empty())
     evaluator_ = std::make_unique<eval::Evaluator>(
         e, infer::files_embed_fn(forward, config_.data.preprocess, ctx_->data_workers));

@@ -131,13 +131,13 @@ void expect_every_stage_within_bf16_rounding(Backbone backbone, int64_t size) {
 }  // namespace
 
 TEST(Amp, Bf16StepMatchesFp32OnTheSameBatch) {
-  if (!cpu_features().fast_bf16()) GTEST_SKIP() << "this CPU has no native bf16";
+  if (!cpu_features().native_bf16()) GTEST_SKIP() << "this CPU has no native bf16";
   expect_bf16_step_close_to_fp32(Backbone::MobileNet, 64);  // ReLU6's bf16 backward included
   expect_bf16_step_close_to_fp32(Backbone::InceptionResNetV1, 96);
 }
 
 TEST(Amp, EveryStageIsWithinBf16RoundingOfFp32) {
-  if (!cpu_features().fast_bf16()) GTEST_SKIP() << "this CPU has no native bf16";
+  if (!cpu_features().native_bf16()) GTEST_SKIP() << "this CPU has no native bf16";
   expect_every_stage_within_bf16_rounding(Backbone::MobileNet, 64);
   expect_every_stage_within_bf16_rounding(Backbone::InceptionResNetV1, 96);
 }

@@ -54,7 +54,7 @@ TEST(Learning, ShortTrainingBeatsTheUntrainedNetworkOnHeldOutIdentities) {
 }
 
 TEST(Learning, Bf16TrainingReachesTheHeldOutAccuracyOfFp32) {
-  if (!cpu_features().fast_bf16()) GTEST_SKIP() << "this CPU has no native bf16";
+  if (!cpu_features().native_bf16()) GTEST_SKIP() << "this CPU has no native bf16";
   const auto out = scratch("facenet_learning_amp");
   const auto fp32 = train::train(synth_recipe(out + "/fp32"));
   const auto bf16 = train::train(synth_recipe(out + "/bf16", {"train.amp=bf16"}));

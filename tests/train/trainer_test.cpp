@@ -100,7 +100,7 @@ TEST(Trainer, ResumeIsBitExact) {
 }
 
 TEST(Trainer, ResumeIsBitExactInBf16) {
-  if (!cpu_features().fast_bf16()) GTEST_SKIP() << "this CPU has no native bf16";
+  if (!cpu_features().native_bf16()) GTEST_SKIP() << "this CPU has no native bf16";
   expect_resume_bit_exact("bf16", {"train.amp=bf16"});
 }
 

@@ -1,0 +1,118 @@
+#include "facenet/core/cpu_rates.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "facenet/core/precision.h"
+
+namespace facenet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Independent chains enough to cover the instructions' latency (4-6 cycles) on two pipes:
+// 16 zmm accumulators; with AVX2's 16 ymm registers, 12 plus the two constants.
+constexpr int kChains = 16;
+constexpr int kChainsAvx2 = 12;
+
+#if defined(__x86_64__)
+template <typename Vec, int Chains, int Lanes>
+float sum_lanes(const Vec (&acc)[Chains], void (*store)(float*, Vec)) {
+  alignas(64) float lanes[Lanes];  // (GCC 12's _mm512_reduce_add_ps trips -Wuninitialized)
+  float sum = 0;
+  for (int k = 0; k < Chains; ++k) {
+    store(lanes, acc[k]);
+    for (float v : lanes) sum += v;
+  }
+  return sum;
+}
+
+__attribute__((target("avx512f"))) void store512(float* p, __m512 v) { _mm512_store_ps(p, v); }
+__attribute__((target("avx"))) void store256(float* p, __m256 v) { _mm256_store_ps(p, v); }
+
+__attribute__((target("avx512f"))) float fma_chains_avx512(int64_t iterations) {
+  __m512 acc[kChains];
+  for (int k = 0; k < kChains; ++k) acc[k] = _mm512_set1_ps(float(k));
+  const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iterations; ++i)
+    for (int k = 0; k < kChains; ++k) acc[k] = _mm512_fmadd_ps(acc[k], m, a);
+  return sum_lanes<__m512, kChains, 16>(acc, store512);
+}
+
+__attribute__((target("avx2,fma"))) float fma_chains_avx2(int64_t iterations) {
+  __m256 acc[kChainsAvx2];
+  for (int k = 0; k < kChainsAvx2; ++k) acc[k] = _mm256_set1_ps(float(k));
+  const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iterations; ++i)
+    for (int k = 0; k < kChainsAvx2; ++k) acc[k] = _mm256_fmadd_ps(acc[k], m, a);
+  return sum_lanes<__m256, kChainsAvx2, 8>(acc, store256);
+}
+
+__attribute__((target("avx512f,avx512bf16"))) float bf16_dot_chains(int64_t iterations) {
+  __m512 acc[kChains];
+  for (int k = 0; k < kChains; ++k) acc[k] = _mm512_set1_ps(float(k));
+  const auto a = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3a83));  // ~1e-3 in bf16
+  const auto b = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3f80));  // 1
+  for (int64_t i = 0; i < iterations; ++i)
+    for (int k = 0; k < kChains; ++k) acc[k] = _mm512_dpbf16_ps(acc[k], a, b);
+  return sum_lanes<__m512, kChains, 16>(acc, store512);
+}
+#endif
+
+}  // namespace
+
+ChainKernel fp32_fma_kernel() {
+#if defined(__x86_64__)
+  if (cpu_features().avx512f) return {"AVX-512 FP32 FMA", kChains * 16 * 2, fma_chains_avx512};  // lanes x (mul + add)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return {"AVX2 FP32 FMA", kChainsAvx2 * 8 * 2, fma_chains_avx2};
+#endif
+  throw std::runtime_error("no AVX2/FMA: peak not measured");
+}
+
+ChainKernel bf16_dot_kernel() {
+  const auto cpu = cpu_features();
+  if (!cpu.avx512f || !cpu.avx512_bf16) throw std::runtime_error("the CPU has no AVX512-BF16");
+#if defined(__x86_64__)
+  return {"AVX512-BF16 dot products", kChains * 32 * 2, bf16_dot_chains};  // bf16 pairs x (mul + add)
+#else
+  throw std::runtime_error("the CPU has no AVX512-BF16");
+#endif
+}
+
+double chain_gflops(const ChainKernel& kernel, double seconds, int repeats) {
+  double best = 0;
+  volatile float keep = 0;
+  for (int r = 0; r < repeats; ++r) {
+    int64_t iterations = 0, chunk = 1 << 12;
+    const auto start = Clock::now();
+    double elapsed = 0;
+    do {
+      keep = keep + kernel.run(chunk);
+      iterations += chunk;
+      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      if (elapsed < seconds / 8) chunk *= 2;
+    } while (elapsed < seconds);
+    best = std::max(best, double(iterations) * kernel.flops_per_iteration / elapsed / 1e9);
+  }
+  return best;
+}
+
+double measure_bf16_dot_speedup() {
+  const auto cpu = cpu_features();
+  if (!cpu.avx512f || !cpu.avx512_bf16) return 0;
+  const auto fma = fp32_fma_kernel(), dot = bf16_dot_kernel();
+  double fma_best = 0, dot_best = 0;
+  for (int round = 0; round < 3; ++round) {  // alternating, so a load change hits both
+    fma_best = std::max(fma_best, chain_gflops(fma, 0.005));
+    dot_best = std::max(dot_best, chain_gflops(dot, 0.005));
+  }
+  return fma_best > 0 ? dot_best / fma_best : 0;
+}
+
+}  // namespace facenet
