@@ -21,19 +21,13 @@ constexpr int kChains = 16;
 constexpr int kChainsAvx2 = 12;
 
 #if defined(__x86_64__)
-template <typename Vec, int Chains, int Lanes>
-float sum_lanes(const Vec (&acc)[Chains], void (*store)(float*, Vec)) {
-  alignas(64) float lanes[Lanes];  // (GCC 12's _mm512_reduce_add_ps trips -Wuninitialized)
+// Sums every lane of the accumulators. Stores happen inside each kernel: passing vectors to a
+// function compiled for another target would change how they are passed (the ABI).
+float sum_floats(const float* lanes, int n) {
   float sum = 0;
-  for (int k = 0; k < Chains; ++k) {
-    store(lanes, acc[k]);
-    for (float v : lanes) sum += v;
-  }
+  for (int i = 0; i < n; ++i) sum += lanes[i];
   return sum;
 }
-
-__attribute__((target("avx512f"))) void store512(float* p, __m512 v) { _mm512_store_ps(p, v); }
-__attribute__((target("avx"))) void store256(float* p, __m256 v) { _mm256_store_ps(p, v); }
 
 __attribute__((target("avx512f"))) float fma_chains_avx512(int64_t iterations) {
   __m512 acc[kChains];
@@ -41,7 +35,9 @@ __attribute__((target("avx512f"))) float fma_chains_avx512(int64_t iterations) {
   const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
   for (int64_t i = 0; i < iterations; ++i)
     for (int k = 0; k < kChains; ++k) acc[k] = _mm512_fmadd_ps(acc[k], m, a);
-  return sum_lanes<__m512, kChains, 16>(acc, store512);
+  alignas(64) float lanes[kChains * 16];
+  for (int k = 0; k < kChains; ++k) _mm512_store_ps(lanes + 16 * k, acc[k]);
+  return sum_floats(lanes, kChains * 16);
 }
 
 __attribute__((target("avx2,fma"))) float fma_chains_avx2(int64_t iterations) {
@@ -50,7 +46,9 @@ __attribute__((target("avx2,fma"))) float fma_chains_avx2(int64_t iterations) {
   const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
   for (int64_t i = 0; i < iterations; ++i)
     for (int k = 0; k < kChainsAvx2; ++k) acc[k] = _mm256_fmadd_ps(acc[k], m, a);
-  return sum_lanes<__m256, kChainsAvx2, 8>(acc, store256);
+  alignas(32) float lanes[kChainsAvx2 * 8];
+  for (int k = 0; k < kChainsAvx2; ++k) _mm256_store_ps(lanes + 8 * k, acc[k]);
+  return sum_floats(lanes, kChainsAvx2 * 8);
 }
 
 __attribute__((target("avx512f,avx512bf16"))) float bf16_dot_chains(int64_t iterations) {
@@ -60,7 +58,9 @@ __attribute__((target("avx512f,avx512bf16"))) float bf16_dot_chains(int64_t iter
   const auto b = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3f80));  // 1
   for (int64_t i = 0; i < iterations; ++i)
     for (int k = 0; k < kChains; ++k) acc[k] = _mm512_dpbf16_ps(acc[k], a, b);
-  return sum_lanes<__m512, kChains, 16>(acc, store512);
+  alignas(64) float lanes[kChains * 16];
+  for (int k = 0; k < kChains; ++k) _mm512_store_ps(lanes + 16 * k, acc[k]);
+  return sum_floats(lanes, kChains * 16);
 }
 #endif
 
