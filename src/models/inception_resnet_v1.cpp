@@ -30,8 +30,7 @@ BasicConv2dImpl::BasicConv2dImpl(int64_t in, int64_t out, torch::ExpandingArray<
   relu = register_module("relu", nn::ReLU());
 }
 
-// The registered bn and relu name the layers (export reads them); lean_layers.h runs them.
-torch::Tensor BasicConv2dImpl::forward(torch::Tensor x) { return lean_relu(lean_batch_norm(*bn, conv(x))); }
+torch::Tensor BasicConv2dImpl::forward(torch::Tensor x) { return relu(lean_batch_norm(*bn, conv(x))); }
 
 Block35Impl::Block35Impl(double scale_, double m) : scale(scale_) {
   branch0 = register_module("branch0", bc1x1(256, 32, m));
@@ -43,7 +42,7 @@ Block35Impl::Block35Impl(double scale_, double m) : scale(scale_) {
 
 torch::Tensor Block35Impl::forward(torch::Tensor x) {
   auto mixed = torch::cat({branch0(x), branch1->forward(x), branch2->forward(x)}, 1);
-  return lean_relu(conv2d(mixed) * scale + x);
+  return torch::relu(conv2d(mixed) * scale + x);
 }
 
 Block17Impl::Block17Impl(double scale_, double m) : scale(scale_) {
@@ -55,7 +54,7 @@ Block17Impl::Block17Impl(double scale_, double m) : scale(scale_) {
 
 torch::Tensor Block17Impl::forward(torch::Tensor x) {
   auto mixed = torch::cat({branch0(x), branch1->forward(x)}, 1);
-  return lean_relu(conv2d(mixed) * scale + x);
+  return torch::relu(conv2d(mixed) * scale + x);
 }
 
 Block8Impl::Block8Impl(double scale_, bool relu, double m) : scale(scale_), apply_relu(relu) {
@@ -68,7 +67,7 @@ Block8Impl::Block8Impl(double scale_, bool relu, double m) : scale(scale_), appl
 torch::Tensor Block8Impl::forward(torch::Tensor x) {
   auto mixed = torch::cat({branch0(x), branch1->forward(x)}, 1);
   auto out = conv2d(mixed) * scale + x;
-  return apply_relu ? lean_relu(out) : out;
+  return apply_relu ? torch::relu(out) : out;
 }
 
 Mixed6aImpl::Mixed6aImpl(double m) {

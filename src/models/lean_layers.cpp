@@ -1,9 +1,6 @@
 #include "lean_layers.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/autograd.h>
-
-#include <limits>
 
 namespace facenet::models {
 namespace {
@@ -38,31 +35,23 @@ struct BatchNormOfReducedInput : torch::autograd::Function<BatchNormOfReducedInp
   }
 };
 
-// relu (max = inf) or relu6 (max = 6): output or, where autocast copies it for the next
-// convolution anyway, only the mask of where the gradient is cut.
-struct ClampFromZero : torch::autograd::Function<ClampFromZero> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double max) {
-    const bool relu = std::isinf(max);
-    auto y = relu ? torch::relu(x) : torch::hardtanh(x, 0, max);
-    ctx->saved_data["max"] = max;
-    if (!x.requires_grad()) return y;
-    const bool consumer_copies = at::autocast::is_cpu_enabled() && x.is_cpu() && !reduced_precision(x);
-    ctx->save_for_backward({consumer_copies || reduced_precision(y) ? cut(y, max) : y});
+// ReLU6 whose backward reads its output. hardtanh keeps its input, the BatchNorm output
+// nothing else needs; the output is kept by the next convolution anyway (in fp32; under
+// autocast the convolution keeps its own bf16 copy). So fp32 training holds two activations
+// per layer instead of three, with bit-identical values and gradients: 0 < x < 6 <=> 0 < y < 6.
+// (Keeping a 1-byte mask instead under autocast halves bf16 memory again, but LibTorch 1.13's
+// bool-mask kernels made bf16 MobileNet training 2x slower; left out.)
+struct Relu6KeepingOutput : torch::autograd::Function<Relu6KeepingOutput> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x) {
+    auto y = torch::hardtanh(x, 0, 6);
+    ctx->save_for_backward({y});
     return y;
   }
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
-    const auto saved = ctx->get_saved_variables()[0];
-    const double max = ctx->saved_data["max"].toDouble();
-    if (saved.scalar_type() == torch::kBool) return {grad[0].masked_fill(saved, 0), {}};
-    // The kernels autograd itself runs for relu and hardtanh (LibTorch 1.13 has no
-    // reduced-precision hardtanh_backward on the CPU, hence the mask above for those).
-    if (std::isinf(max)) return {torch::threshold_backward(grad[0], saved, 0), {}};
-    return {torch::hardtanh_backward(grad[0], saved, 0, max), {}};
-  }
-  // Where hardtanh_backward / threshold_backward zero the gradient: y <= 0 or y >= max.
-  static torch::Tensor cut(const torch::Tensor& y, double max) {
-    auto c = y.le(0);
-    return std::isinf(max) ? c : c.logical_or_(y.ge(max));
+    const auto y = ctx->get_saved_variables()[0];
+    if (y.scalar_type() == torch::kFloat) return {torch::hardtanh_backward(grad[0], y, 0, 6)};
+    // LibTorch 1.13 has no bf16/fp16 hardtanh_backward on the CPU: the same rule, written out.
+    return {grad[0].masked_fill(y.le(0).logical_or_(y.ge(6)), 0)};
   }
 };
 
@@ -78,10 +67,6 @@ torch::Tensor lean_batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tenso
   return BatchNormOfReducedInput::apply(x, bn.weight, bn.bias, bn.running_mean, bn.running_var, momentum, o.eps());
 }
 
-torch::Tensor lean_relu(const torch::Tensor& x) {
-  return ClampFromZero::apply(x, std::numeric_limits<double>::infinity());
-}
-
-torch::Tensor lean_relu6(const torch::Tensor& x) { return ClampFromZero::apply(x, 6.0); }
+torch::Tensor lean_relu6(const torch::Tensor& x) { return Relu6KeepingOutput::apply(x); }
 
 }  // namespace facenet::models

@@ -1,6 +1,6 @@
 #pragma once
-// BatchNorm and (clamped) ReLU as both trunks run them, keeping as little as possible for the
-// backward pass, above all under CPU mixed precision (train.amp: bf16).
+// BatchNorm and ReLU6 as the trunks run them, keeping less for the backward pass than the
+// stock layers do (BatchNorm above all under CPU mixed precision, train.amp: bf16).
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/types.h>
 
@@ -17,11 +17,8 @@ namespace facenet::models {
 /// with fp32 statistics).
 torch::Tensor lean_batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x);
 
-/// max(x, 0) and min(max(x, 0), 6), bit-identical to torch::relu / torch::hardtanh(x, 0, 6) in
-/// values and gradients. Their backward reads the output, which the next convolution keeps
-/// anyway, instead of hardtanh's input. Under CPU autocast the next convolution keeps its own
-/// bf16 copy, so these keep a 1-byte mask of where the gradient is cut instead of 4-byte output.
-torch::Tensor lean_relu(const torch::Tensor& x);
+/// min(max(x, 0), 6), bit-identical to torch::hardtanh(x, 0, 6) in values and gradients, but
+/// its backward reads the output (which the next convolution keeps anyway), not the input.
 torch::Tensor lean_relu6(const torch::Tensor& x);
 
 }  // namespace facenet::models

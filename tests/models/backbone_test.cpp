@@ -115,9 +115,9 @@ void expect_identical(const TrainingRun& a, const TrainingRun& b) {
 
 // Under bf16 autocast the stock layers keep, per conv + BN + ReLU6: the convolution's bf16
 // copy of its input (2 bytes an element), BN's fp32 copy of the conv output (4) and hardtanh's
-// fp32 input (4). The lean ones keep the conv's copy, BN's bf16 input itself (2) and a 1-byte
-// mask: half. Same values, gradients and running statistics to the bit.
-TEST(MobileNetV1, Bf16TrainingKeepsHalfWhatStockLayersKeepWithIdenticalResults) {
+// fp32 input (4). The lean ones keep the conv's copy, BN's bf16 input itself (2) and ReLU6's
+// fp32 output (4): a fifth less. Same values, gradients and running statistics to the bit.
+TEST(MobileNetV1, Bf16TrainingKeepsAFifthLessThanStockLayersWithIdenticalResults) {
   const auto x = torch::randn({4, 3, 96, 96});
   torch::manual_seed(0);
   MobileNetV1 lean;
@@ -135,8 +135,8 @@ TEST(MobileNetV1, Bf16TrainingKeepsHalfWhatStockLayersKeepWithIdenticalResults) 
   for (const auto& p : lean->parameters())
     if (p.dim() == 4) weights_mb += 2.0 * double(p.numel()) / 1e6;
   const double ours_mb = ours.held_mb - weights_mb, reference_mb = reference.held_mb - weights_mb;
-  EXPECT_LT(ours_mb, 0.6 * reference_mb) << ours_mb << " MB vs " << reference_mb << " MB of activations";
-  EXPECT_GT(ours_mb, 0.4 * reference_mb) << ours_mb << " MB vs " << reference_mb << " MB of activations";
+  EXPECT_LT(ours_mb, 0.88 * reference_mb) << ours_mb << " MB vs " << reference_mb << " MB of activations";
+  EXPECT_GT(ours_mb, 0.72 * reference_mb) << ours_mb << " MB vs " << reference_mb << " MB of activations";
 }
 
 TEST(MobileNetV1, ParameterCountMatchesSeed) {
@@ -208,7 +208,7 @@ TEST(InceptionResnetV1, KeysEqualThePortStateDict) {
   EXPECT_EQ(params["last_linear.weight"].sizes().vec(), (std::vector<int64_t>{512, 1792}));
 }
 
-// Inception-ResNet-v1's conv + BN + ReLU unit, lean against stock, under bf16 autocast.
+// Inception-ResNet-v1's conv + BN + ReLU unit, lean BatchNorm against stock, under bf16 autocast.
 TEST(InceptionResnetV1, Bf16TrainingUnitMatchesStockLayersToTheBit) {
   const auto x = torch::randn({4, 32, 20, 20});
   torch::manual_seed(0);
