@@ -59,8 +59,8 @@ struct Relu6KeepingOutput : torch::autograd::Function<Relu6KeepingOutput> {
 
 torch::Tensor lean_batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x) {
   const auto& o = bn.options;
-  if (!(bn.is_training() && x.is_cpu() && reduced_precision(x) && o.affine() && o.track_running_stats()))
-    return bn.forward(x);
+  if (!(bn.is_training() && x.is_cpu() && reduced_precision(x))) return bn.forward(x);
+  if (!o.affine() || !o.track_running_stats()) return bn.forward(x.to(torch::kFloat));  // (not in our trunks)
   // What BatchNormImplBase::forward does before calling batch_norm.
   bn.num_batches_tracked += 1;
   const double momentum = o.momentum() ? *o.momentum() : 1.0 / bn.num_batches_tracked.item<double>();
