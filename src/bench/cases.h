@@ -38,7 +38,7 @@ std::string bench_bf16_dot_peak(const BenchOptions& o);
 
 /// GFLOP/s of one 3x3 convolution (batch 32, 128 -> 128 channels, 20x20, channels-last, no
 /// grad) through LibTorch's oneDNN in `precision` ("fp32" or "bf16"): how much of the
-/// instruction-level bf16 gain the library's kernels pass on here (conv_kernel.cpp).
+/// instruction-level bf16 gain the library's kernels pass on here.
 std::string bench_conv_kernel(const BenchOptions& o, const std::string& precision);
 
 /// One probe against o.identify_rows random unit embeddings (eval::identity_distances + the 5

@@ -85,22 +85,18 @@ ChainKernel bf16_dot_kernel() {
 #endif
 }
 
-double chain_gflops(const ChainKernel& kernel, double seconds, int repeats) {
-  double best = 0;
-  volatile float keep = 0;
-  for (int r = 0; r < repeats; ++r) {
-    int64_t iterations = 0, chunk = 1 << 12;
-    const auto start = Clock::now();
-    double elapsed = 0;
-    do {
-      keep = keep + kernel.run(chunk);
-      iterations += chunk;
-      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-      if (elapsed < seconds / 8) chunk *= 2;
-    } while (elapsed < seconds);
-    best = std::max(best, double(iterations) * kernel.flops_per_iteration / elapsed / 1e9);
-  }
-  return best;
+double chain_gflops(const ChainKernel& kernel, double seconds) {
+  volatile float keep = 0;  // the results are used, so the chains cannot be optimised away
+  int64_t iterations = 0, chunk = 1 << 12;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  do {
+    keep = keep + kernel.run(chunk);
+    iterations += chunk;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    if (elapsed < seconds / 8) chunk *= 2;
+  } while (elapsed < seconds);
+  return double(iterations) * kernel.flops_per_iteration / elapsed / 1e9;
 }
 
 double measure_bf16_dot_speedup() {

@@ -99,6 +99,10 @@ Precision inference_precision(InferenceDtype dtype, c10::DeviceType device_type)
   return dtype == InferenceDtype::FP32 ? Precision::FP32 : resolve_inference_precision(dtype, device_caps(device_type));
 }
 
+bool bf16_slower_here(Precision precision, const DeviceCaps& caps) {
+  return precision == Precision::BF16 && caps.device_type == c10::DeviceType::CPU && !caps.cpu.bf16_outruns_fp32();
+}
+
 std::string bf16_speed_note(const DeviceCaps& caps) {
   if (!native_bf16(caps)) return bf16_missing(caps);
   if (caps.device_type == c10::DeviceType::CUDA) return "this GPU has native bf16";

@@ -124,9 +124,9 @@ LoadedNetwork load_network(const std::string& path, InferenceDtype dtype) {
     if (dtype != InferenceDtype::FP32) {
       const auto caps = device_caps(c10::DeviceType::CPU);
       precision = resolve_inference_precision(dtype, caps);
-      const bool slower = precision == Precision::BF16 && !caps.cpu.bf16_outruns_fp32();
-      spdlog::log(slower ? spdlog::level::warn : spdlog::level::info, "[infer] runtime.inference_dtype {}: {} runs in {} ({})",
-                  to_string(dtype), path, to_string(precision), bf16_speed_note(caps));
+      const auto level = bf16_slower_here(precision, caps) ? spdlog::level::warn : spdlog::level::info;
+      spdlog::log(level, "[infer] runtime.inference_dtype {}: {} runs in {} ({})", to_string(dtype), path,
+                  to_string(precision), bf16_speed_note(caps));
     }
     return is_export ? load_torchscript(path, precision) : load_checkpoint_network(path, precision);
   }

@@ -86,11 +86,9 @@ Trainer::Trainer(const Config& config, std::shared_ptr<RunContext> context)
   if (config_.train.amp != Amp::None) {
     const auto caps = device_caps(ctx_->device.type());
     precision_ = resolve_training_precision(config_.train.amp, caps);
-    // bf16 asked for where it is native but slower: run it, but say so louder.
-    const bool slower = precision_ == Precision::BF16 && caps.device_type == c10::DeviceType::CPU &&
-                        !caps.cpu.bf16_outruns_fp32();
-    spdlog::log(slower ? spdlog::level::warn : spdlog::level::info, "[train] train.amp {}: training in {} ({})",
-                to_string(config_.train.amp), to_string(precision_), bf16_speed_note(caps));
+    const auto level = bf16_slower_here(precision_, caps) ? spdlog::level::warn : spdlog::level::info;
+    spdlog::log(level, "[train] train.amp {}: training in {} ({})", to_string(config_.train.amp),
+                to_string(precision_), bf16_speed_note(caps));
   }
   scaler_ = GradScaler(precision_ == Precision::FP16);
   build_data();

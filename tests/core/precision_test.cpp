@@ -66,6 +66,9 @@ TEST(Precision, Bf16IsOnlyTakenWhereItIsNative) {
   EXPECT_EQ(resolve_training_precision(Amp::BF16, cpu(true, 0.5)), Precision::BF16);
   EXPECT_NE(bf16_speed_note(cpu(true, 0.5)).find("0.50x the fp32 FMA rate on this CPU, so slower than fp32"),
             std::string::npos);
+  EXPECT_TRUE(bf16_slower_here(Precision::BF16, cpu(true, 0.5)));  // runs, with a warning
+  EXPECT_FALSE(bf16_slower_here(Precision::BF16, cpu(true, 2.0)));
+  EXPECT_FALSE(bf16_slower_here(Precision::FP32, cpu(true, 0.5)));
   auto amx = cpu(true, 0);
   amx.cpu.amx_bf16 = true;  // AMX is not measured: its tiles outrun fp32 wherever they exist
   EXPECT_EQ(resolve_training_precision(Amp::Auto, amx), Precision::BF16);

@@ -21,8 +21,8 @@ ChainKernel fp32_fma_kernel();
 /// vdpbf16ps (32 bf16 products summed into 16 fp32 lanes); throws without AVX512-BF16.
 ChainKernel bf16_dot_kernel();
 
-/// GFLOP/s of `kernel` on the calling thread, best of `repeats` runs of about `seconds` each.
-double chain_gflops(const ChainKernel& kernel, double seconds, int repeats = 1);
+/// GFLOP/s of `kernel` on the calling thread, run for about `seconds`.
+double chain_gflops(const ChainKernel& kernel, double seconds);
 
 /// bf16 dot-product FLOPs over fp32 FMA FLOPs per second on one core (best of three
 /// alternating 5 ms runs each, ~30 ms); 0 without AVX512-BF16. About 2 on AMD Zen 4/5, whose

@@ -42,15 +42,18 @@ DeviceCaps device_caps(c10::DeviceType device_type);
 
 /// train.amp on this device. bf16 where the device lacks it, or fp16 on a CPU, is a
 /// ConfigError naming the key; `auto` picks bf16 where it is native and (on a CPU) outruns fp32,
-/// else fp32 (logged by the caller with precision_reason).
+/// else fp32 (logged by the caller with bf16_speed_note).
 Precision resolve_training_precision(Amp amp, const DeviceCaps& caps);
 /// runtime.inference_dtype on this device, with the same rules (there is no fp16 inference).
 Precision resolve_inference_precision(InferenceDtype dtype, const DeviceCaps& caps);
 /// resolve_inference_precision on this machine's `device_type`; fp32 asks nothing of the device.
 Precision inference_precision(InferenceDtype dtype, c10::DeviceType device_type);
 /// Why bf16 is or is not the faster choice on this device, for the log line of a resolved
-/// precision, e.g. "bf16 dot products run at 0.51x the fp32 FMA rate on this CPU".
+/// precision, e.g. "bf16 dot products run at 0.51x the fp32 FMA rate on this CPU, so slower than fp32".
 std::string bf16_speed_note(const DeviceCaps& caps);
+/// `precision` is bf16 on a CPU where it was measured slower than fp32 (asked for explicitly:
+/// it runs, and the caller warns).
+bool bf16_slower_here(Precision precision, const DeviceCaps& caps);
 
 /// Mixed precision for the code run while it lives: LibTorch's autocast on `device_type` in
 /// bf16 or fp16 (matrix products and convolutions in the low precision, precision-sensitive
