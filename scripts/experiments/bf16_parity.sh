@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bf16 against fp32 on a trained model and real faces: the embeddings of LFW images in both
-# precisions (smallest and mean cosine), then the verification protocol in both (accuracy, AUC).
+# precisions (smallest and mean cosine), then the verification protocol in both (10-fold accuracy, AUC,
+# and the accuracy of all pairs at fp32's threshold and at each one's best grid threshold).
 #
 #   scripts/experiments/bf16_parity.sh MODEL LFW_DIR [--pairs FILE] [--people N] [--out DIR] [-- EVAL_ARGS...]
 #
@@ -11,7 +12,7 @@
 # Writes DIR (default runs/bf16_parity-<timestamp>)/summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 2 ] || usage
 MODEL=$1; LFW=$(cd "$2" && pwd); shift 2
 PAIRS=$LFW/pairsDevTest.txt
