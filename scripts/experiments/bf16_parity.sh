@@ -12,7 +12,7 @@
 # Writes DIR (default runs/bf16_parity-<timestamp>)/summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 2 ] || usage
 MODEL=$1; LFW=$(cd "$2" && pwd); shift 2
 PAIRS=$LFW/pairsDevTest.txt
