@@ -64,14 +64,21 @@ num() { printf '%.4f' "$(grep -o "\"$2\": *[0-9.e-]*" "$1" | head -1 | grep -o '
 # give the pairs called "same" at t.
 median_threshold=$(tr -d ' \n' < "$OUT/eval-fp32/report.json" | grep -o '"fold_thresholds":\[[^]]*' | cut -d'[' -f2 |
   tr ',' '\n' | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+# Accuracy from rates: matched pairs weigh num_same, mismatched ones num_diff (any pairs file,
+# balanced or not).
+count() { grep -o "\"$2\": *[0-9]*" "$1" | head -1 | grep -o '[0-9]*$'; }
+same=$(count "$OUT/eval-fp32/report.json" num_same); diff=$(count "$OUT/eval-fp32/report.json" num_diff)
 # accuracy_at ROC T: accuracy over all pairs with "same" when distance < T. best ROC: the best
 # accuracy over thresholds 0, 0.01, ..., 4 (the protocol's grid) and where it is reached.
-accuracy_at() { awk -F, -v t="$2" 'NR > 2 && $3 + 0 < t + 0 { f = $1; p = $2 } END { printf "%.4f", (p + 1 - f) / 2 }' "$1"; }
+accuracy_at() {
+  awk -F, -v t="$2" -v s="$same" -v d="$diff" 'NR > 2 && $3 + 0 < t + 0 { f = $1; p = $2 }
+    END { printf "%.4f", (p * s + (1 - f) * d) / (s + d) }' "$1"
+}
 best_accuracy() {
-  awk -F, 'NR > 2 { d[++n] = $3 + 0; f[n] = $1; p[n] = $2 }
+  awk -F, -v s="$same" -v d="$diff" 'NR > 2 { dist[++n] = $3 + 0; f[n] = $1; p[n] = $2 }
     END { j = 0; fp = 0; tp = 0
-      for (k = 0; k <= 400; ++k) { t = k / 100; while (j < n && d[j + 1] < t) { ++j; fp = f[j]; tp = p[j] }
-        a = (tp + 1 - fp) / 2; if (a > best + 1e-12) { best = a; at = t } }
+      for (k = 0; k <= 400; ++k) { t = k / 100; while (j < n && dist[j + 1] < t) { ++j; fp = f[j]; tp = p[j] }
+        a = (tp * s + (1 - fp) * d) / (s + d); if (a > best + 1e-12) { best = a; at = t } }
       printf "%.4f at %.2f", best, at }' "$1"
 }
 {
