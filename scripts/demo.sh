@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh facenet   # the demo needs only the CLI; scripts/test.sh builds the rest
 
 OUT=${DEMO_OUT:-runs/demo}
 FACENET=./build/facenet
