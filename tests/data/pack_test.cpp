@@ -354,7 +354,7 @@ TEST(Pack, LoadsAsDatasetFromConfig) {
   ASSERT_TRUE(kept.source == a.source);
   EXPECT_EQ(kept.size(), 3);
   EXPECT_EQ(kept.bytes(0), read_file(ds.name(3)));
-  EXPECT_LE(sizeof(Sample), 48u);
+  EXPECT_EQ(sizeof(Sample), 16u);  // a 5M-image pack costs 80 MB of samples
 }
 
 TEST(Pack, LoaderBatchesEqualTheFolderTree) {

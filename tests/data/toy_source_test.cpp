@@ -81,9 +81,8 @@ TEST(ToySource, RegisteredOnceThenLoadedFromTheConfigAndBatchedByTheLoader) {
   }
   EXPECT_EQ(loader.corrupt_files(), 0);
 
-  // The other sources are still chosen as before: a plain data.root is a folder tree.
+  // The library's own sources are still chosen as before: a plain data.root is a folder tree.
   config.root = "/no/such/tree";
-  EXPECT_EQ(data::source_kinds().front().name, "toy");
   EXPECT_NE(test::error_of([&] { data::open_source(config); }).find("dataset root '/no/such/tree' does not exist"),
             std::string::npos);
   config.root = "toy:0x1";
