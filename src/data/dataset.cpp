@@ -1,5 +1,5 @@
-// Dataset sources: folder tree scan (with an index cache), annotation files, identity
-// filtering, summary statistics and the seeded validation split.
+// Datasets over a source: the whole source, identity filtering, summary statistics and the
+// seeded validation split.
 #include "facenet/data/dataset.h"
 
 #include <spdlog/spdlog.h>
@@ -15,9 +15,8 @@
 #include <unordered_map>
 
 #include "facenet/core/error.h"
-#include "facenet/core/fs.h"
-#include "facenet/data/pack.h"
-#include "index_cache.h"
+#include "facenet/data/source_registry.h"
+#include "text.h"
 
 namespace facenet::data {
 namespace fs = std::filesystem;
@@ -26,6 +25,29 @@ std::vector<std::vector<int64_t>> Dataset::by_identity() const {
   std::vector<std::vector<int64_t>> out(identities.size());
   for (int64_t i = 0; i < size(); ++i) out.at(samples[i].label).push_back(i);
   return out;
+}
+
+Dataset dataset_of(std::shared_ptr<const Source> source) {
+  Dataset ds;
+  ds.identities = source->identities();
+  ds.samples.resize(static_cast<std::size_t>(source->size()));
+  for (int64_t i = 0; i < source->size(); ++i) ds.samples[static_cast<std::size_t>(i)] = {i, source->label(i)};
+  ds.source = std::move(source);
+  return ds;
+}
+
+Dataset load_dataset(const DataConfig& config) { return load_dataset(open_source(config), config); }
+
+Dataset load_dataset(const OpenedSource& opened, const DataConfig& config) {
+  auto ds = dataset_of(opened.source);
+  if (!config.include_identities.empty()) {
+    ds = keep_identities(ds, read_identity_list(config.include_identities));
+    if (ds.samples.empty())
+      throw Error("no images left in '" + opened.location + "' after data.include_identities '" +
+                  config.include_identities + "'");
+  }
+  spdlog::info("[data] {}: {}", opened.location, describe(dataset_stats(ds)));
+  return ds;
 }
 
 DatasetStats dataset_stats(const Dataset& dataset) {
@@ -59,135 +81,6 @@ bool is_image_path(const std::string& path) {
   return known.count(ext) > 0;
 }
 
-namespace {
-
-bool hidden(const fs::path& p) {
-  const auto name = p.filename().string();
-  return !name.empty() && name[0] == '.';
-}
-
-/// Identity folders (sorted), for the scan and the cache signature.
-std::vector<fs::path> identity_folders(const fs::path& root) {
-  std::vector<fs::path> dirs;
-  for (const auto& entry : fs::directory_iterator(root))
-    if (entry.is_directory() && !hidden(entry.path())) dirs.push_back(entry.path());
-  std::sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) {
-    return a.filename().string() < b.filename().string();
-  });
-  return dirs;
-}
-
-Dataset scan_tree(const fs::path& root, const std::vector<fs::path>& dirs) {
-  Dataset ds;
-  int64_t empty = 0, ignored = 0;
-  for (const auto& dir : dirs) {
-    std::vector<std::string> images;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      if (!entry.is_regular_file() || hidden(entry.path())) continue;
-      if (is_image_path(entry.path().string()))
-        images.push_back(entry.path().string());
-      else
-        ++ignored;
-    }
-    if (images.empty()) {
-      ++empty;
-      continue;
-    }
-    std::sort(images.begin(), images.end());
-    const auto label = ds.num_classes();
-    ds.identities.push_back(dir.filename().string());
-    for (auto& p : images) ds.samples.push_back({std::move(p), label});
-  }
-  if (empty) spdlog::info("[data] {}: skipped {} identity folders without images", root.string(), empty);
-  if (ignored) spdlog::info("[data] {}: ignored {} non-image files", root.string(), ignored);
-  return ds;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
-}  // namespace
-
-Dataset scan_folder(const std::string& root_path, const ScanOptions& options) {
-  const fs::path root(root_path);
-  std::error_code ec;
-  if (!fs::is_directory(root, ec)) throw Error("dataset root '" + root_path + "' does not exist or is not a folder");
-  const auto dirs = identity_folders(root);
-  const auto signature = index_signature(dirs);
-  if (options.use_cache) {
-    if (auto cached = load_index(root, signature, options.cache_dir)) {
-      spdlog::debug("[data] {}: using the cached index", root_path);
-      return std::move(*cached);
-    }
-  }
-  Dataset ds = scan_tree(root, dirs);
-  if (ds.samples.empty()) throw Error("dataset root '" + root_path + "' holds no images (expected root/<identity>/<image>)");
-  if (options.use_cache) save_index(root, signature, ds, options.cache_dir);
-  return ds;
-}
-
-// 2^24 identities: far beyond any face dataset (WebFace260M has 4M), and a bounded allocation.
-constexpr int64_t kMaxAnnotationLabel = (int64_t{1} << 24) - 1;
-
-Dataset read_annotation(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read annotation file '" + path + "'");
-  const fs::path base = fs::absolute(fs::path(path)).parent_path();
-  std::vector<Sample> samples;
-  std::string line;
-  for (int64_t lineno = 1; std::getline(in, line); ++lineno) {
-    line = trim(line);
-    if (line.empty() || line[0] == '#') continue;
-    const auto semi = line.find(';');
-    const auto where = path + ":" + std::to_string(lineno);
-    if (semi == std::string::npos) throw Error(where + ": expected '<label>;<path>', got '" + line + "'");
-    const auto label_text = trim(line.substr(0, semi));
-    const auto file = trim(line.substr(semi + 1));
-    int64_t label = -1;
-    std::size_t used = 0;
-    try {
-      label = std::stoll(label_text, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (label_text.empty() || used != label_text.size() || label < 0)
-      throw Error(where + ": label '" + label_text + "' is not a non-negative integer");
-    // Labels number identities 0..max: every label below the largest gets an entry, so a
-    // stray huge label would allocate (and overflow) rather than describe a dataset.
-    if (label > kMaxAnnotationLabel)
-      throw Error(where + ": label " + label_text + " is too large (labels are identities numbered 0.." +
-                  std::to_string(kMaxAnnotationLabel) + ")");
-    if (file.empty()) throw Error(where + ": empty path");
-    fs::path p(file);
-    if (p.is_relative()) p = base / p;
-    samples.push_back({p.lexically_normal().string(), label});
-  }
-  if (samples.empty()) throw Error("annotation file '" + path + "' lists no images");
-  Dataset ds;
-  int64_t max_label = 0;
-  for (const auto& s : samples) max_label = std::max(max_label, s.label);
-  ds.identities.assign(max_label + 1, "");
-  std::stable_sort(samples.begin(), samples.end(),
-                   [](const Sample& a, const Sample& b) { return a.label < b.label; });
-  for (const auto& s : samples)
-    if (ds.identities[s.label].empty()) ds.identities[s.label] = fs::path(s.path).parent_path().filename().string();
-  // Labels the file never uses keep a placeholder name so the numbering stays the file's.
-  for (std::size_t i = 0; i < ds.identities.size(); ++i)
-    if (ds.identities[i].empty()) ds.identities[i] = "label_" + std::to_string(i);
-  ds.samples = std::move(samples);
-  return ds;
-}
-
-void write_annotation(const Dataset& dataset, const std::string& path) {
-  std::ostringstream out;
-  for (const auto& s : dataset.samples) out << s.label << ";" << fs::absolute(s.path).string() << "\n";
-  write_file_atomic(path, out.str());
-}
-
 std::vector<std::string> read_identity_list(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw Error("cannot read identity list '" + path + "'");
@@ -212,7 +105,7 @@ std::vector<std::string> read_identity_list(const std::string& path) {
 Dataset keep_identities(const Dataset& dataset, const std::vector<std::string>& names) {
   const std::set<std::string> wanted(names.begin(), names.end());
   Dataset out;
-  out.pack = dataset.pack;
+  out.source = dataset.source;
   std::vector<int64_t> remap(dataset.identities.size(), -1);
   std::set<std::string> found;
   for (std::size_t i = 0; i < dataset.identities.size(); ++i) {
@@ -222,55 +115,11 @@ Dataset keep_identities(const Dataset& dataset, const std::vector<std::string>& 
     found.insert(dataset.identities[i]);
   }
   for (const auto& s : dataset.samples)
-    if (remap[s.label] >= 0) out.samples.push_back({s.path, remap[s.label], s.record});
+    if (remap[s.label] >= 0) out.samples.push_back({s.item, remap[s.label]});
   if (found.size() < wanted.size())
     spdlog::warn("[data] {} of {} listed identities are not in the dataset", wanted.size() - found.size(),
                  wanted.size());
   return out;
-}
-
-Dataset load_dataset(const DataConfig& config) {
-  Dataset ds;
-  std::string source;
-  if (!config.annotation.empty()) {
-    source = config.annotation;
-    ds = read_annotation(config.annotation);
-  } else if (!config.rec.empty()) {
-    source = config.rec;
-    ds = load_pack_dataset(config.rec);
-  } else if (!config.root.empty() && is_pack(config.root)) {
-    source = config.root;
-    ds = load_pack_dataset(config.root);
-  } else if (!config.root.empty()) {
-    source = config.root;
-    ScanOptions opts;
-    opts.use_cache = config.cache_index;
-    ds = scan_folder(config.root, opts);
-  } else {
-    throw ConfigError(
-        "no dataset: set data.root (a folder tree or a pack folder), data.rec (an insightface train.rec) or "
-        "data.annotation (a <label>;<path> file)");
-  }
-  if (!config.include_identities.empty()) {
-    ds = keep_identities(ds, read_identity_list(config.include_identities));
-    if (ds.samples.empty())
-      throw Error("no images left in '" + source + "' after data.include_identities '" +
-                  config.include_identities + "'");
-  }
-  spdlog::info("[data] {}: {}", source, describe(dataset_stats(ds)));
-  return ds;
-}
-
-std::string sample_name(const Dataset& dataset, int64_t index) {
-  const auto& s = dataset.samples.at(static_cast<std::size_t>(index));
-  if (dataset.pack && s.record >= 0) return dataset.pack->describe(s.record);
-  return s.path;
-}
-
-std::string read_sample_bytes(const Dataset& dataset, int64_t index) {
-  const auto& s = dataset.samples.at(static_cast<std::size_t>(index));
-  if (dataset.pack && s.record >= 0) return dataset.pack->read_image(s.record);
-  return read_file(s.path);
 }
 
 namespace {
@@ -278,7 +127,7 @@ namespace {
 /// Renumbers the used labels of `samples` to 0..n-1, keeping their order.
 Dataset relabel(const Dataset& full, std::vector<Sample> samples) {
   Dataset out;
-  out.pack = full.pack;
+  out.source = full.source;
   std::unordered_map<int64_t, int64_t> remap;
   for (auto& s : samples) {
     auto [it, added] = remap.emplace(s.label, out.num_classes());
@@ -313,7 +162,7 @@ Split split_dataset(const Dataset& dataset, double fraction, SplitBy by, uint64_
       ++taken;
     }
     split.train.identities = split.val.identities = dataset.identities;
-    split.train.pack = split.val.pack = dataset.pack;
+    split.train.source = split.val.source = dataset.source;
     for (std::size_t i = 0; i < dataset.samples.size(); ++i)
       (to_val[i] ? split.val : split.train).samples.push_back(dataset.samples[i]);
     return split;

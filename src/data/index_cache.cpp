@@ -60,29 +60,29 @@ std::optional<std::string> verified_text(const fs::path& file) {
   return body;
 }
 
-std::optional<Dataset> parse(const fs::path& file, const fs::path& root, const std::string& signature) {
+std::optional<FileList> parse(const fs::path& file, const fs::path& root, const std::string& signature) {
   const auto text = verified_text(file);
   if (!text) return std::nullopt;
   std::istringstream in(*text);
   std::string line;
   if (!std::getline(in, line) || line != kHeader) return std::nullopt;
   if (!std::getline(in, line) || line != "signature " + signature) return std::nullopt;
-  Dataset ds;
+  FileList list;
   std::string identity_dir;
   while (std::getline(in, line)) {
     if (line.size() < 2 || line[1] != '\t') return std::nullopt;
     const auto value = line.substr(2);
     if (line[0] == 'I') {
-      ds.identities.push_back(value);
+      list.identities.push_back(value);
       identity_dir = (root / value).string();
-    } else if (line[0] == 'F' && !ds.identities.empty()) {
-      ds.samples.push_back({identity_dir + "/" + value, ds.num_classes() - 1});
+    } else if (line[0] == 'F' && !list.identities.empty()) {
+      list.files.push_back({identity_dir + "/" + value, static_cast<int64_t>(list.identities.size()) - 1});
     } else {
       return std::nullopt;
     }
   }
-  if (ds.samples.empty()) return std::nullopt;
-  return ds;
+  if (list.files.empty()) return std::nullopt;
+  return list;
 }
 
 }  // namespace
@@ -97,23 +97,23 @@ std::string index_signature(const std::vector<fs::path>& identity_dirs) {
   return hex(h) + "-" + std::to_string(identity_dirs.size());
 }
 
-std::optional<Dataset> load_index(const fs::path& root, const std::string& signature, const std::string& cache_dir) {
-  if (auto ds = parse(root / kIndexName, root, signature)) return ds;
+std::optional<FileList> load_index(const fs::path& root, const std::string& signature, const std::string& cache_dir) {
+  if (auto list = parse(root / kIndexName, root, signature)) return list;
   return parse(fallback_path(root, cache_dir), root, signature);
 }
 
-void save_index(const fs::path& root, const std::string& signature, const Dataset& dataset,
+void save_index(const fs::path& root, const std::string& signature, const FileList& list,
                 const std::string& cache_dir) {
   std::ostringstream out;
-  // Samples are ordered by label: each identity line is followed by its file names.
+  // Files are ordered by label: each identity line is followed by its file names.
   out << kHeader << "\nsignature " << signature << "\n";
   int64_t current = -1;
-  for (const auto& s : dataset.samples) {
-    if (s.label != current) {
-      current = s.label;
-      out << "I\t" << dataset.identities[current] << "\n";
+  for (const auto& f : list.files) {
+    if (f.label != current) {
+      current = f.label;
+      out << "I\t" << list.identities[current] << "\n";
     }
-    out << "F\t" << fs::path(s.path).filename().string() << "\n";
+    out << "F\t" << fs::path(f.path).filename().string() << "\n";
   }
   auto text = out.str();
   text += "crc32c " + hex(crc32c::value(text)) + "\n";

@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <opencv2/core.hpp>
 
-#include "facenet/data/image_io.h"
-#include "facenet/data/pack.h"
 #include "facenet/data/preprocess.h"
 #include "parallel.h"
 
@@ -102,25 +100,13 @@ void BatchLoader::work() {
 
 bool BatchLoader::try_read(int64_t sample, void* out) {
   auto& bgr = *static_cast<cv::Mat*>(out);
-  const auto& s = dataset_.samples[sample];
-  const bool packed = dataset_.pack && s.record >= 0;
-  const std::string name = packed ? dataset_.pack->describe(s.record) : s.path;
+  const std::string name = dataset_.name(sample);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (bad_files_.count(name)) return false;
   }
   std::string reason;
-  if (packed) {
-    try {
-      const auto bytes = dataset_.pack->read_image(s.record);
-      if (decode_image(bytes.data(), bytes.size(), bgr, &reason)) return true;
-    } catch (const std::exception& e) {
-      reason = error_message(e);
-      bgr.release();
-    }
-  } else if (read_image(s.path, bgr, &reason)) {
-    return true;
-  }
+  if (dataset_.decode(sample, bgr, &reason)) return true;
   std::lock_guard<std::mutex> lock(mutex_);
   if (bad_files_.insert(name).second) spdlog::warn("[data] skipping unreadable image '{}': {}", name, reason);
   return false;
@@ -149,7 +135,7 @@ void BatchLoader::load_sample(Slot& slot, int64_t position) {
       preprocess_into(bgr, config_.preprocess, augment_ ? &aug : nullptr, out);
       return;
     } catch (const std::exception& e) {
-      spdlog::warn("[data] cannot preprocess '{}': {}", sample_name(dataset_, idx), error_message(e));
+      spdlog::warn("[data] cannot preprocess '{}': {}", dataset_.name(idx), error_message(e));
     }
   } else {
     spdlog::warn("[data] no readable image of identity '{}'; using a blank image", dataset_.identities[label]);

@@ -220,10 +220,10 @@ torch::Tensor load_sample_images(const Dataset& dataset, const std::vector<int64
                                  const PreprocessConfig& config, bool flip, int threads) {
   return preprocess_batch(static_cast<int64_t>(indices.size()), config, flip, threads, [&](int64_t i, cv::Mat& img) {
     const auto index = indices[static_cast<std::size_t>(i)];
-    const auto bytes = read_sample_bytes(dataset, index);
+    const auto bytes = dataset.bytes(index);
     std::string reason;
     if (!decode_image(bytes.data(), bytes.size(), img, &reason))
-      throw Error("cannot decode " + sample_name(dataset, index) + ": " + reason);
+      throw Error("cannot decode " + dataset.name(index) + ": " + reason);
   });
 }
 

@@ -6,7 +6,7 @@
 
 #include "facenet/core/error.h"
 #include "facenet/data/dataset.h"
-#include "facenet/data/pack.h"
+#include "facenet/data/pack_writer.h"
 
 namespace facenet::tasks {
 

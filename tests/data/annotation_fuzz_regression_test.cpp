@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "facenet/core/error.h"
-#include "facenet/data/dataset.h"
+#include "facenet/data/annotation_source.h"
 #include "support/fuzz_input.h"
 
 using namespace facenet;

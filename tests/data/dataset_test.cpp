@@ -13,6 +13,9 @@
 #include "facenet/core/error.h"
 #include "facenet/core/crc32c.h"
 #include "facenet/core/fs.h"
+#include "facenet/data/annotation_source.h"
+#include "facenet/data/file_source.h"
+#include "facenet/data/folder_source.h"
 
 using namespace facenet;
 using namespace facenet::data;
@@ -54,12 +57,12 @@ TEST(Dataset, ScanNumbersSortedFoldersAndSkipsNonImages) {
   // Byte-wise (code point) order: "Zoë" < "alice" < "bob"; "empty" has no images.
   ASSERT_EQ(ds.identities, (std::vector<std::string>{"Zoë", "alice", "bob"}));
   ASSERT_EQ(ds.size(), 6);
-  EXPECT_EQ(ds.samples[0].path, (dir / "Zoë/z1.jpg").string());
+  EXPECT_EQ(ds.name(0), (dir / "Zoë/z1.jpg").string());
   EXPECT_EQ(ds.samples[0].label, 0);
-  EXPECT_EQ(ds.samples[1].path, (dir / "Zoë/z2.bmp").string());
-  EXPECT_EQ(ds.samples[2].path, (dir / "alice/A1.JPG").string());
+  EXPECT_EQ(ds.name(1), (dir / "Zoë/z2.bmp").string());
+  EXPECT_EQ(ds.name(2), (dir / "alice/A1.JPG").string());
   EXPECT_EQ(ds.samples[2].label, 1);
-  EXPECT_EQ(ds.samples[5].path, (dir / "bob/b3.jpeg").string());
+  EXPECT_EQ(ds.name(5), (dir / "bob/b3.jpeg").string());
   EXPECT_EQ(ds.samples[5].label, 2);
   const auto groups = ds.by_identity();
   EXPECT_EQ(groups[2], (std::vector<int64_t>{3, 4, 5}));
@@ -116,17 +119,17 @@ TEST(Dataset, IndexCacheIsWrittenReusedAndInvalidated) {
   text.replace(at, 6, "zz.jpg");
   // Damage without a matching digest is noticed: the folder is scanned again.
   write_text(index, text);
-  EXPECT_EQ(scan_folder(dir.str()).samples[3].path, (dir / "bob/b1.jpg").string());
+  EXPECT_EQ(scan_folder(dir.str()).name(3), (dir / "bob/b1.jpg").string());
   // The same edit with its digest recomputed is trusted (so the cache really is read).
   write_text(index, resealed_index(text));
   const auto cached = scan_folder(dir.str());
   EXPECT_EQ(cached.identities, first.identities);
-  EXPECT_EQ(cached.samples[3].path, (dir / "bob/zz.jpg").string());
+  EXPECT_EQ(cached.name(3), (dir / "bob/zz.jpg").string());
   // Adding an image changes its folder's mtime: the index is rebuilt.
   write_image(dir / "alice/A2.png");
   const auto rescanned = scan_folder(dir.str());
   EXPECT_EQ(rescanned.size(), 7);
-  EXPECT_EQ(rescanned.samples[4].path, (dir / "bob/b1.jpg").string());
+  EXPECT_EQ(rescanned.name(4), (dir / "bob/b1.jpg").string());
 }
 
 TEST(Dataset, UnwritableRootCachesInTheCacheDir) {
@@ -153,7 +156,7 @@ TEST(Dataset, UnwritableRootCachesInTheCacheDir) {
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 6, "q1.jpg");
   write_text(cached[0], resealed_index(text));
-  EXPECT_EQ(scan_folder(dir.str(), {true, cache.str()}).samples[0].path, (dir / "Zoë/q1.jpg").string());
+  EXPECT_EQ(scan_folder(dir.str(), {true, cache.str()}).name(0), (dir / "Zoë/q1.jpg").string());
   if (!as_root) fs::permissions(dir / "", fs::perms::owner_all, fs::perm_options::add);
 }
 
@@ -164,9 +167,9 @@ TEST(Dataset, AnnotationResolvesRelativePathsAndKeepsLabels) {
   const auto ds = read_annotation((dir / "lists/cls_train.txt").string());
   ASSERT_EQ(ds.size(), 4);
   EXPECT_EQ(ds.identities, (std::vector<std::string>{"alice", "bob", "label_2", "carol"}));
-  EXPECT_EQ(ds.samples[0].path, "/abs/alice/a1.jpg");
+  EXPECT_EQ(ds.name(0), "/abs/alice/a1.jpg");
   EXPECT_EQ(ds.samples[0].label, 0);
-  EXPECT_EQ(ds.samples[1].path, (dir / "lists/imgs/bob/b1.jpg").string());
+  EXPECT_EQ(ds.name(1), (dir / "lists/imgs/bob/b1.jpg").string());
   EXPECT_EQ(ds.samples[1].label, 1);
   EXPECT_EQ(ds.samples[3].label, 3);
 }
@@ -195,7 +198,7 @@ TEST(Dataset, AnnotationRoundTrip) {
   const auto back = read_annotation((dir / "out/cls_train.txt").string());
   ASSERT_EQ(back.size(), ds.size());
   for (int64_t i = 0; i < ds.size(); ++i) {
-    EXPECT_EQ(back.samples[i].path, ds.samples[i].path);
+    EXPECT_EQ(back.name(i), ds.name(i));
     EXPECT_EQ(back.samples[i].label, ds.samples[i].label);
   }
   EXPECT_EQ(back.identities, ds.identities);
@@ -222,17 +225,18 @@ TEST(Dataset, IdentityListsPlainAndLfwFormat) {
 }
 
 namespace {
+/// Files "p<i>/<j>" (never read) of identities "p<i>".
 Dataset toy(int identities, int per_identity) {
-  Dataset ds;
+  FileList list;
   for (int i = 0; i < identities; ++i) {
-    ds.identities.push_back("p" + std::to_string(i));
-    for (int j = 0; j < per_identity; ++j) ds.samples.push_back({"p" + std::to_string(i) + "/" + std::to_string(j), i});
+    list.identities.push_back("p" + std::to_string(i));
+    for (int j = 0; j < per_identity; ++j) list.files.push_back({"p" + std::to_string(i) + "/" + std::to_string(j), i});
   }
-  return ds;
+  return dataset_of(std::make_shared<FileSource>(std::move(list)));
 }
 std::vector<std::string> paths(const Dataset& ds) {
   std::vector<std::string> out;
-  for (const auto& s : ds.samples) out.push_back(s.path);
+  for (int64_t i = 0; i < ds.size(); ++i) out.push_back(ds.name(i));
   return out;
 }
 }  // namespace
@@ -262,9 +266,12 @@ TEST(Dataset, SplitByIdentityIsDisjointAndRenumbered) {
   EXPECT_EQ(a.val.size(), 6);
   for (const auto& name : a.val.identities)
     EXPECT_EQ(std::count(a.train.identities.begin(), a.train.identities.end(), name), 0) << name;
-  for (const auto& s : a.val.samples) {
-    ASSERT_LT(s.label, 2);
-    EXPECT_EQ(s.path.substr(0, s.path.find('/')), a.val.identities[s.label]);
-  }
-  for (const auto& s : a.train.samples) EXPECT_EQ(s.path.substr(0, s.path.find('/')), a.train.identities[s.label]);
+  // Each part's labels name the identity folder of its files.
+  for (const auto* part : {&a.val, &a.train})
+    for (int64_t i = 0; i < part->size(); ++i) {
+      const auto path = part->name(i);
+      const auto label = part->samples[static_cast<std::size_t>(i)].label;
+      ASSERT_LT(label, part->num_classes());
+      EXPECT_EQ(path.substr(0, path.find('/')), part->identities[label]);
+    }
 }

@@ -10,6 +10,7 @@
 
 #include "data/test_util.h"
 #include "facenet/core/fs.h"
+#include "facenet/data/folder_source.h"
 #include "facenet/data/preprocess.h"
 
 using namespace facenet;
@@ -66,7 +67,7 @@ TEST(Loader, BatchesMatchTheSamplerAndPreprocessing) {
     ASSERT_TRUE(batch.images.is_contiguous());
     for (int i = 0; i < 9; ++i) {
       EXPECT_EQ(batch.labels[i].item<int64_t>(), ds.samples[expected[i]].label);
-      const auto one = preprocess_image(cv::imread(ds.samples[expected[i]].path), config(1).preprocess);
+      const auto one = preprocess_image(cv::imread(ds.name(expected[i])), config(1).preprocess);
       EXPECT_TRUE(torch::equal(batch.images[i], one)) << "batch " << b << " position " << i;
     }
   }

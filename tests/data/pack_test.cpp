@@ -17,7 +17,10 @@
 #include "data/test_util.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
+#include "facenet/data/folder_source.h"
 #include "facenet/data/loader.h"
+#include "facenet/data/pack_source.h"
+#include "facenet/data/pack_writer.h"
 #include "facenet/data/preprocess.h"
 #include "facenet/data/recordio.h"
 
@@ -99,7 +102,7 @@ TEST(Pack, WriterUsesInsightfaceLayout) {
     if (k >= 1 && k <= 6) {
       EXPECT_EQ(h.flag, 0u);
       EXPECT_EQ(h.label, float(labels[k - 1]));
-      EXPECT_EQ(data, read_file(ds.samples[k - 1].path)) << "image record " << k;
+      EXPECT_EQ(data, read_file(ds.name(k - 1))) << "image record " << k;
     } else if (k >= 7) {
       const std::vector<float> ranges[] = {{1, 3}, {3, 4}, {4, 7}};
       EXPECT_EQ(h.flag, 2u);
@@ -118,7 +121,7 @@ TEST(Pack, WriterUsesInsightfaceLayout) {
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(reader.label(i), labels[i]);
     EXPECT_EQ(reader.record(i), i + 1);
-    EXPECT_EQ(reader.read_image(i), read_file(ds.samples[i].path));
+    EXPECT_EQ(reader.read_image(i), read_file(ds.name(i)));
   }
   EXPECT_EQ(reader.by_identity(), (std::vector<std::vector<int64_t>>{{0, 1}, {2}, {3, 4, 5}}));
   // Opened through the .rec path too.
@@ -155,11 +158,11 @@ TEST(Pack, ReadsPacksWithoutHeaderRecord) {
     EXPECT_EQ(reader.label(i), int64_t(labels[keys[i]]));
     EXPECT_EQ(reader.read_image(i), "image" + std::to_string(keys[i]));
   }
-  const auto ds = load_pack_dataset(rec_path);
+  const auto ds = dataset_of(open_pack(rec_path));
   EXPECT_EQ(ds.num_classes(), 3);
   EXPECT_EQ(ds.size(), 5);
-  EXPECT_EQ(read_sample_bytes(ds, 2), "image0");
-  EXPECT_EQ(sample_name(ds, 2), rec_path + "#0");
+  EXPECT_EQ(ds.bytes(2), "image0");
+  EXPECT_EQ(ds.name(2), rec_path + "#0");
 }
 
 TEST(Pack, IndexErrorsNameFileAndLine) {
@@ -291,7 +294,7 @@ TEST(Pack, ResizesOnlyImagesOfAnotherSize) {
       EXPECT_EQ(img.rows, 16);
       EXPECT_EQ(img.cols, 16);
     } else {
-      EXPECT_EQ(bytes, read_file(ds.samples[i].path)) << i;
+      EXPECT_EQ(bytes, read_file(ds.name(i))) << i;
     }
   }
   opt.size = 8;
@@ -320,7 +323,7 @@ TEST(Pack, UnpackThenPackIsByteIdentical) {
   EXPECT_EQ(read_file((dir / "a/train.idx").string()), read_file((dir / "b/train.idx").string()));
   EXPECT_EQ(read_file((dir / "a/property").string()), read_file((dir / "b/property").string()));
   // A pack-backed dataset packs again identically too.
-  write_pack(load_pack_dataset((dir / "a").string()), (dir / "c").string());
+  write_pack(dataset_of(open_pack((dir / "a").string())), (dir / "c").string());
   EXPECT_EQ(read_file((dir / "a/train.rec").string()), read_file((dir / "c/train.rec").string()));
 }
 
@@ -331,32 +334,34 @@ TEST(Pack, LoadsAsDatasetFromConfig) {
   DataConfig c;
   c.rec = (dir / "pack/train.rec").string();
   auto a = load_dataset(c);
-  ASSERT_TRUE(a.pack);
+  const auto* pack = dynamic_cast<const PackSource*>(a.source.get());
+  ASSERT_TRUE(pack);
   EXPECT_EQ(a.num_classes(), 3);
   EXPECT_EQ(a.size(), 6);
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(a.samples[i].label, ds.samples[i].label);
-    EXPECT_EQ(a.samples[i].record, i);
-    EXPECT_TRUE(a.samples[i].path.empty());
+    EXPECT_EQ(a.samples[i].item, i);
+    EXPECT_EQ(a.name(i), c.rec + "#" + std::to_string(i + 1));
   }
   DataConfig by_root;
   by_root.root = (dir / "pack").string();
-  EXPECT_TRUE(load_dataset(by_root).pack);
+  EXPECT_EQ(open_source(by_root).kind, "pack");
+  EXPECT_TRUE(dynamic_cast<const PackSource*>(load_dataset(by_root).source.get()));
   // Splits and identity filters keep the pack.
   const auto split = split_dataset(a, 0.3, SplitBy::Identity, 1);
-  EXPECT_TRUE(split.train.pack && split.val.pack);
+  EXPECT_TRUE(split.train.source == a.source && split.val.source == a.source);
   const auto kept = keep_identities(a, {"2"});
-  ASSERT_TRUE(kept.pack);
+  ASSERT_TRUE(kept.source == a.source);
   EXPECT_EQ(kept.size(), 3);
-  EXPECT_EQ(read_sample_bytes(kept, 0), read_file(ds.samples[3].path));
-  EXPECT_LE(sizeof(Sample), 48u);
+  EXPECT_EQ(kept.bytes(0), read_file(ds.name(3)));
+  EXPECT_EQ(sizeof(Sample), 16u);  // a 5M-image pack costs 80 MB of samples
 }
 
 TEST(Pack, LoaderBatchesEqualTheFolderTree) {
   TempDir dir;
   const auto ds = make_tree(dir);
   write_pack(ds, (dir / "pack").string());
-  const auto packed = load_pack_dataset((dir / "pack").string());
+  const auto packed = dataset_of(open_pack((dir / "pack").string()));
   DataConfig c;
   c.workers = 2;
   c.prefetch = 2;
@@ -377,9 +382,9 @@ TEST(Pack, LoaderSkipsAndCountsCorruptRecords) {
   TempDir dir;
   auto ds = make_tree(dir);
   // id2's first image: bytes that do not decode; id2's second: a truncated JPEG.
-  facenet::test::write_text(ds.samples[3].path, "not an image at all");
-  const auto jpeg = read_file(ds.samples[0].path);
-  facenet::test::write_text(ds.samples[4].path, jpeg.substr(0, jpeg.size() / 2));
+  facenet::test::write_text(ds.name(3), "not an image at all");
+  const auto jpeg = read_file(ds.name(0));
+  facenet::test::write_text(ds.name(4), jpeg.substr(0, jpeg.size() / 2));
   const auto out = (dir / "pack").string();
   write_pack(ds, out);
   // id0's second image: a broken record (bad magic) in train.rec.
@@ -387,7 +392,7 @@ TEST(Pack, LoaderSkipsAndCountsCorruptRecords) {
   auto rec = read_file(out + "/train.rec");
   rec[before.offset(1)] = 'X';
   facenet::test::write_text(out + "/train.rec", rec);
-  const auto packed = load_pack_dataset(out);
+  const auto packed = dataset_of(open_pack(out));
   DataConfig c;
   c.workers = 2;
   c.prefetch = 1;
@@ -405,19 +410,19 @@ TEST(Pack, SampleImagesFromAPackEqualTheFiles) {
   TempDir dir;
   const auto ds = make_tree(dir);
   write_pack(ds, (dir / "pack").string());
-  const auto packed = load_pack_dataset((dir / "pack").string());
+  const auto packed = dataset_of(open_pack((dir / "pack").string()));
   PreprocessConfig p;
   p.image_size = 12;
   std::vector<std::string> paths;
   std::vector<int64_t> indices;
-  for (int64_t i = 0; i < ds.size(); ++i) paths.push_back(ds.samples[i].path), indices.push_back(i);
+  for (int64_t i = 0; i < ds.size(); ++i) paths.push_back(ds.name(i)), indices.push_back(i);
   for (bool flip : {false, true}) {
     const auto files = load_images(paths, p, flip, 2);
     EXPECT_TRUE(torch::equal(load_sample_images(packed, indices, p, flip, 2), files));
     EXPECT_TRUE(torch::equal(load_sample_images(ds, indices, p, flip, 2), files));
     // decode_images over the same bytes.
     std::vector<std::string> bytes;
-    for (int64_t i : indices) bytes.push_back(read_sample_bytes(packed, i));
+    for (int64_t i : indices) bytes.push_back(packed.bytes(i));
     EXPECT_TRUE(torch::equal(decode_images(bytes, p, flip, 2), files));
   }
   EXPECT_THROW(decode_images({"not an image"}, p, false, 1), facenet::Error);

@@ -13,12 +13,12 @@ using namespace facenet::data;
 
 namespace {
 
-/// Identity i has sizes[i] images; sample paths are unique.
+/// Identity i has sizes[i] images (items numbered in order; the sampler needs no source).
 Dataset make(const std::vector<int>& sizes) {
   Dataset ds;
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     ds.identities.push_back("id" + std::to_string(i));
-    for (int j = 0; j < sizes[i]; ++j) ds.samples.push_back({ds.identities.back() + "/" + std::to_string(j), int64_t(i)});
+    for (int j = 0; j < sizes[i]; ++j) ds.samples.push_back({ds.size(), int64_t(i)});
   }
   return ds;
 }

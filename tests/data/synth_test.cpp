@@ -14,7 +14,7 @@
 #include "data/test_util.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
-#include "facenet/data/dataset.h"
+#include "facenet/data/folder_source.h"
 
 using namespace facenet;
 using namespace facenet::data;

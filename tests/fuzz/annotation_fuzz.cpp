@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "facenet/core/error.h"
-#include "facenet/data/dataset.h"
+#include "facenet/data/annotation_source.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -10,6 +10,7 @@
 #include "facenet/core/error.h"
 #include "facenet/data/dataset.h"
 #include "facenet/data/pack.h"
+#include "facenet/data/pack_source.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -44,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     (void)pack.by_identity();
-    auto ds = facenet::data::load_pack_dataset(dir);
+    auto ds = facenet::data::dataset_of(facenet::data::open_pack(dir));
     (void)facenet::data::describe(facenet::data::dataset_stats(ds));
   } catch (const facenet::Error&) {
   }

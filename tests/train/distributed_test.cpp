@@ -24,7 +24,7 @@
 #include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
-#include "facenet/data/dataset.h"
+#include "facenet/data/folder_source.h"
 #include "facenet/data/loader.h"
 #include "facenet/models/facenet.h"
 #include "facenet/checkpoint/checkpoint.h"

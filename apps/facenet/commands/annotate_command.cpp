@@ -2,7 +2,8 @@
 
 #include "commands/common.h"
 #include "facenet/core/logging.h"
-#include "facenet/data/dataset.h"
+#include "facenet/data/annotation_source.h"
+#include "facenet/data/folder_source.h"
 
 namespace facenet::cli {
 

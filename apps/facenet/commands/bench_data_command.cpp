@@ -1,10 +1,9 @@
 #include <cstdio>
 #include <iostream>
-#include <utility>
 #include <vector>
 
 #include "commands/common.h"
-#include "facenet/data/bench.h"
+#include "facenet/bench/data_bench.h"
 
 namespace facenet::cli {
 
@@ -28,24 +27,23 @@ void register_bench_data(CLI::App& app) {
     auto config = opts->load();
     if (*workers >= 0) config.data.workers = *workers;
     start_runtime(config);
-    // The sources to measure: the pack (--rec), the folder (--root), or the config's dataset.
-    std::vector<std::pair<std::string, DataConfig>> sources;
-    if (!rec->empty()) {
+    // The sources to measure: --rec, then --root (each in place of the config's source), else
+    // the config's own. Which kind each one is (pack, folder, ...) is data::open_source's choice.
+    auto without_source = [&] {
       auto d = config.data;
-      d.rec = *rec, d.root.clear(), d.annotation.clear();
-      sources.emplace_back("pack " + *rec, d);
-    }
-    if (!root->empty()) {
-      auto d = config.data;
-      d.root = *root, d.rec.clear(), d.annotation.clear();
-      sources.emplace_back("folder " + *root, d);
-    }
-    if (sources.empty()) sources.emplace_back("", config.data);
-    for (const auto& [name, data_config] : sources) {
-      const auto r = data::bench_data(data_config, *batches, *batch_size > 0 ? *batch_size : config.train.batch_size,
-                                      static_cast<uint64_t>(config.runtime.seed));
-      std::printf("%s%s%lld images in %.2f s on %d workers: %.0f images/s\n", name.c_str(), name.empty() ? "" : ": ",
-                  static_cast<long long>(r.images), r.seconds, r.workers, r.images_per_second);
+      d.root.clear(), d.rec.clear(), d.annotation.clear();
+      return d;
+    };
+    std::vector<DataConfig> sources;
+    if (!rec->empty()) sources.push_back(without_source()), sources.back().rec = *rec;
+    if (!root->empty()) sources.push_back(without_source()), sources.back().root = *root;
+    const bool named = !sources.empty();
+    if (!named) sources.push_back(config.data);
+    for (const auto& data_config : sources) {
+      const auto r = bench::bench_data(data_config, *batches, *batch_size > 0 ? *batch_size : config.train.batch_size,
+                                       static_cast<uint64_t>(config.runtime.seed));
+      std::printf("%s%s%lld images in %.2f s on %d workers: %.0f images/s\n", named ? r.source.c_str() : "",
+                  named ? ": " : "", static_cast<long long>(r.images), r.seconds, r.workers, r.images_per_second);
     }
   });
 }

@@ -7,10 +7,10 @@
 // the thread timing, and a run resumed from (sampler_state(), next_index()) continues exactly.
 //
 // A corrupt, truncated or unreadable image (or, for a pack, an unreadable record or undecodable
-// record bytes) is logged once (path or "<train.rec>#<record>" and reason), counted, and
-// replaced by the next readable image of the same identity (so batch shape and the triplet
-// layout stay intact); if none of that identity's images is readable the slot is filled with
-// zeros (mid-grey after normalisation). It never stops the run.
+// record bytes) is logged once (its name in the source: a path or "<train.rec>#<record>", and
+// the reason), counted, and replaced by the next readable image of the same identity (so batch
+// shape and the triplet layout stay intact); if none of that identity's images is readable the
+// slot is filled with zeros (mid-grey after normalisation). It never stops the run.
 #include <torch/types.h>
 
 #include <condition_variable>
@@ -98,7 +98,7 @@ class BatchLoader {
   std::deque<Task> tasks_;
   bool stop_ = false;
   std::vector<torch::Tensor> pool_;  ///< batch buffers to recycle
-  std::set<std::string> bad_files_;  ///< paths, or "<train.rec>#<record>" for pack samples
+  std::set<std::string> bad_files_;  ///< sample names: paths, or "<train.rec>#<record>" for pack samples
   int64_t substitutions_ = 0;
   std::vector<std::thread> threads_;
 };

@@ -68,7 +68,7 @@ torch::Tensor load_images(const std::vector<std::string>& paths, const Preproces
 torch::Tensor decode_images(const std::vector<std::string>& encoded, const PreprocessConfig& config, bool flip = false,
                             int threads = 0, const std::function<std::string(int64_t)>& name = {});
 
-/// Samples `indices` of `dataset` (files or pack records, via read_sample_bytes), preprocessed
+/// Samples `indices` of `dataset` (read through its source: files, pack records, ...), preprocessed
 /// as load_images does -> (N, 3, H, W).
 torch::Tensor load_sample_images(const Dataset& dataset, const std::vector<int64_t>& indices,
                                  const PreprocessConfig& config, bool flip = false, int threads = 0);
