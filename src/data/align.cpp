@@ -130,10 +130,7 @@ AlignStats align_dataset(const AlignOptions& o) {
         cv::Mat crop, resized;
         crop = img(cv::Rect(box.x, box.y, box.width, box.height));
         cv::resize(crop, resized, cv::Size(static_cast<int>(o.size), static_cast<int>(o.size)), 0, 0, cv::INTER_LINEAR);
-        std::vector<uint8_t> bytes;
-        auto ext = rel.extension().string();
-        if (!cv::imencode(ext, resized, bytes)) throw Error("align: cannot encode '" + rel.string() + "'");
-        write_file_atomic((fs::path(o.output) / rel).string(), std::string(bytes.begin(), bytes.end()));
+        data::write_image((fs::path(o.output) / rel).string(), resized);
       }
     }
     const auto n = ++done;

@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <climits>
+#include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <vector>
 
 #include "facenet/core/error.h"
+#include "facenet/core/fs.h"
 #include "facenet/data/image_header.h"
 
 namespace facenet::data {
@@ -74,6 +76,19 @@ bool decode_image(const void* data, std::size_t size, cv::Mat& bgr, std::string*
 void read_image_or_throw(const std::string& path, cv::Mat& bgr) {
   std::string reason;
   if (!read_image(path, bgr, &reason)) throw Error("cannot read image '" + path + "': " + reason);
+}
+
+void write_image(const std::string& path, const cv::Mat& image) {
+  std::vector<uchar> bytes;
+  const auto ext = std::filesystem::path(path).extension().string();
+  bool encoded = false;
+  try {
+    encoded = !image.empty() && cv::imencode(ext, image, bytes);
+  } catch (const cv::Exception& e) {
+    throw Error("cannot encode image '" + path + "': " + error_message(e));
+  }
+  if (!encoded) throw Error("cannot encode image '" + path + "'" + (image.empty() ? " (no pixels)" : ""));
+  write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }
 
 }  // namespace facenet::data

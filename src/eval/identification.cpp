@@ -7,11 +7,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <numeric>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "facenet/core/error.h"
-#include "facenet/core/fs.h"
+#include "facenet/eval/plot.h"
 
 namespace facenet::eval {
 namespace {
@@ -214,41 +212,18 @@ std::string to_json(const IdentificationReport& r) {
 }
 
 void write_det_png(const std::string& path, const IdentificationReport& r) {
-  const int W = 640, H = 520, L = 70, R = 20, T = 40, B = 60;
-  cv::Mat img(H, W, CV_8UC3, cv::Scalar(255, 255, 255));
-  const double lo = -4;  // log10 axis floor
-  auto px = [&](double fpir) { return L + (std::log10(std::max(fpir, 1e-4)) - lo) / -lo * (W - L - R); };
-  auto py = [&](double fnir) { return T + (1 - (std::log10(std::max(fnir, 1e-4)) - lo) / -lo) * (H - T - B); };
-  auto text = [&](const std::string& s, cv::Point at, double scale = 0.45) {
-    cv::putText(img, s, at, cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-  };
-  for (int e = -4; e <= 0; ++e) {
-    const double v = std::pow(10.0, e);
-    const int x = static_cast<int>(px(v)), y = static_cast<int>(py(v));
-    cv::line(img, {x, T}, {x, H - B}, cv::Scalar(225, 225, 225));
-    cv::line(img, {L, y}, {W - R, y}, cv::Scalar(225, 225, 225));
-    text(fmt::format("1e{}", e), {x - 14, H - B + 18});
-    text(fmt::format("1e{}", e), {L - 45, y + 5});
-  }
-  cv::rectangle(img, {L, T}, {W - R, H - B}, cv::Scalar(0, 0, 0));
-  text("FPIR (non-mated probes accepted)", {L + 140, H - 15}, 0.5);
-  text("FNIR", {10, T + 10}, 0.5);
-  text(fmt::format("DET, open-set 1:N: {} mated, {} non-mated probes, rank-1 {:.3f}", r.mated, r.non_mated, r.rank1),
-       {L, 25}, 0.5);
-  std::vector<cv::Point> pts;
-  for (const auto& p : r.det)
-    if (std::isfinite(p.fpir) && std::isfinite(p.fnir))
-      pts.emplace_back(static_cast<int>(px(p.fpir)), static_cast<int>(py(p.fnir)));
-  if (pts.size() > 1) cv::polylines(img, pts, false, cv::Scalar(200, 80, 0), 2, cv::LINE_AA);
-  for (const auto& p : r.at_fpir) {
-    if (!std::isfinite(p.fpir) || !std::isfinite(p.fnir)) continue;
-    const cv::Point c(static_cast<int>(px(p.fpir)), static_cast<int>(py(p.fnir)));
-    cv::circle(img, c, 5, cv::Scalar(0, 0, 220), 2, cv::LINE_AA);
-    text(fmt::format("FNIR {:.3f} @ FPIR {:g}", p.fnir, p.fpir_target), c + cv::Point(8, -8));
-  }
-  std::vector<uchar> png;
-  if (!cv::imencode(".png", img, png)) throw Error("cannot encode DET plot for '" + path + "'");
-  write_file_atomic(path, std::string(png.begin(), png.end()));
+  const std::vector<double> decades{1e-4, 1e-3, 1e-2, 1e-1, 1};
+  const auto power = [](double v) { return fmt::format("1e{}", static_cast<int>(std::lround(std::log10(v)))); };
+  Plot plot({640, 520, 80, 20, 50, 60},
+            fmt::format("DET, open-set 1:N: {} mated, {} non-mated probes, rank-1 {:.3f}", r.mated, r.non_mated, r.rank1),
+            {1e-4, 1, true, decades, "FPIR (non-mated probes accepted)", power},
+            {1e-4, 1, true, decades, "FNIR", power});
+  PlotSeries curve{"", {200, 80, 0}, {}};
+  for (const auto& p : r.det) curve.points.push_back({p.fpir, p.fnir});
+  plot.add(std::move(curve));
+  for (const auto& p : r.at_fpir)
+    plot.add(PlotMarker{{p.fpir, p.fnir}, {0, 0, 220}, fmt::format("FNIR {:.3f} @ FPIR {:g}", p.fnir, p.fpir_target), true});
+  plot.write_png(path);
 }
 
 }  // namespace facenet::eval

@@ -35,9 +35,7 @@ void write_contact_sheet(const std::string& path, const std::vector<std::string>
     cv::resize(img, small, {cell, cell}, 0, 0, cv::INTER_AREA);
     small.copyTo(sheet(cv::Rect((i % cols) * cell, (i / cols) * cell, cell, cell)));
   }
-  std::vector<uchar> png;
-  if (!cv::imencode(".png", sheet, png)) throw Error("cannot encode contact sheet '" + path + "'");
-  write_file_atomic(path, std::string(png.begin(), png.end()));
+  data::write_image(path, sheet);
 }
 
 }  // namespace
@@ -125,9 +123,8 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
         for (int k = 2; fs::exists(fs::symlink_status(target)); ++k) target = folder / (std::to_string(k) + "_" + link);
         const cv::Mat photo = cv::imread(item_path[i], cv::IMREAD_COLOR);
         const auto box = item_box[i] & cv::Rect(0, 0, photo.cols, photo.rows);
-        std::vector<uchar> png;
-        if (box.area() <= 0 || !cv::imencode(".png", photo(box), png)) continue;
-        write_file_atomic(target.string(), std::string(png.begin(), png.end()));
+        if (box.area() <= 0) continue;
+        data::write_image(target.string(), photo(box));
         faces.push_back(target.string());
         continue;
       }

@@ -9,7 +9,6 @@
 #include "facenet/core/error.h"
 #include "facenet/data/preprocess.h"
 #include "facenet/data/sampler.h"
-#include "facenet/eval/evaluator.h"
 #include "facenet/infer/batches.h"
 #include "facenet/infer/network_embed.h"
 #include "facenet/train/listeners.h"
@@ -171,28 +170,15 @@ std::string sets_base(const DataConfig& data) {
 
 void Trainer::build_evaluator() {
   const auto& t = config_.train;
-  const auto& e = config_.eval;
-  if (!is_main() || (e.pairs.empty() && e.sets.empty()) || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0))
-    return;
-  // One compiled network per evaluation, shared by the pairs and the .bin sets.
+  if (!is_main() || (t.eval_every_epochs == 0 && t.eval_every_minutes == 0)) return;
+  auto sets = eval::open_eval_suite(config_.eval, sets_base(config_.data));
+  if (sets.empty()) return;
+  // One compiled network per evaluation, shared by every set.
   const auto forward = infer::network_inference_fn(
       model_, inference_precision(config_.runtime.inference_dtype, ctx_->device.type()));
-  if (!e.pairs.empty())
-    evaluator_ = std::make_unique<eval::Evaluator>(
-        e, infer::files_embed_fn(forward, config_.data.preprocess, ctx_->data_workers));
-  if (!e.sets.empty()) {
-    bin_sets_ = eval::load_bin_sets(eval::expand_bin_sets(e.sets, sets_base(config_.data)));
-    bin_embed_ = infer::bytes_embed_fn(forward, config_.data.preprocess, ctx_->data_workers);
-    if (e.best_by != "mean") {
-      std::string names = e.pairs.empty() ? "" : "pairs";
-      bool found = e.best_by == "pairs" && !e.pairs.empty();
-      for (const auto& set : bin_sets_) {
-        found = found || set.name == e.best_by;
-        names += (names.empty() ? "" : ", ") + set.name;
-      }
-      if (!found) throw ConfigError("eval.best_by (" + e.best_by + ") must be mean or one of the sets: " + names);
-    }
-  }
+  eval_network_ = {infer::files_embed_fn(forward, config_.data.preprocess, ctx_->data_workers),
+                   infer::bytes_embed_fn(forward, config_.data.preprocess, ctx_->data_workers), ""};
+  eval_sets_ = std::make_unique<eval::EvalSuite>(std::move(sets));
 }
 
 void Trainer::resume(const Checkpoint& checkpoint) {
@@ -395,30 +381,13 @@ std::optional<Evaluation> Trainer::evaluate_into(const std::string& name, bool t
   e.step = state_.step;
   e.epoch = double(state_.step) / double(steps_per_epoch_);
   e.out_dir = (ctx_->run_dir / "eval" / name).string();
-  if (evaluator_) {
-    e.report = evaluator_->run(e.out_dir);
-    e.score = e.report.metrics.accuracy_mean;
-  }
-  if (!bin_sets_.empty()) {
-    if (evaluator_) e.sets.push_back({"pairs", e.out_dir, e.report});
-    const auto protocol = eval::bin_protocol(config_.eval);
-    for (const auto& set : bin_sets_) {
-      const auto dir = (std::filesystem::path(e.out_dir) / set.name).string();
-      e.sets.push_back({set.name, dir, eval::evaluate_bin(set, protocol, bin_embed_, dir)});
-    }
-    if (!evaluator_) e.report = e.sets.front().report;
-    double sum = 0;
-    for (const auto& s : e.sets) {
-      sum += s.report.metrics.accuracy_mean;
-      if (s.name == config_.eval.best_by) e.score = s.report.metrics.accuracy_mean;
-    }
-    if (config_.eval.best_by == "mean") e.score = sum / double(e.sets.size());
-  }
+  e.result = eval_sets_->run(eval_network_, e.out_dir);
   e.minutes = minutes_since_start();
-  state_.threshold_at_far = e.report.metrics.threshold_at_far;
-  state_.last_accuracy = result_.final_accuracy = e.score;
-  if (track_best && e.score > state_.best_accuracy) {
-    state_.best_accuracy = e.score;
+  const double score = e.result.best_score();
+  state_.threshold_at_far = e.result.sets.front().report.metrics.threshold_at_far;
+  state_.last_accuracy = result_.final_accuracy = score;
+  if (track_best && score > state_.best_accuracy) {
+    state_.best_accuracy = score;
     e.improved = true;
   }
   last_eval_minutes_ = e.minutes;

@@ -1,6 +1,6 @@
 // insightface .bin verification sets: the same images and pairs evaluated from a .bin (encoded
 // bytes through decode_images) and from a folder + pairs file (files through load_images) give
-// identical numbers; set expansion, naming, the protocol defaults and the sets table.
+// identical numbers; set expansion, naming and the protocol defaults.
 #include "facenet/eval/bin_sets.h"
 
 #include <gtest/gtest.h>
@@ -96,7 +96,7 @@ TEST(BinSets, EqualsTheSamePairsFromAFolder) {
     config.batch_size = 7;
     const auto protocol = bin_protocol(config);
     EXPECT_EQ(protocol.distance, Distance::L2Squared);
-    const auto sets = load_bin_sets(expand_bin_sets({(fx.dir / "set.bin").string()}));
+    const auto sets = load_bin_sets(expand_eval_sets({(fx.dir / "set.bin").string()}));
     ASSERT_EQ(sets.size(), 1u);
     EXPECT_EQ(sets[0].name, "set");
     const auto from_bin = evaluate_bin(sets[0], protocol, infer::bytes_embed_fn(fake_forward, small_preprocess(), 2),
@@ -165,22 +165,26 @@ TEST(BinSets, ExpandsFoldersSortedAndRejectsDuplicatesAndMissing) {
   fs::create_directories(dir / "a");
   fs::create_directories(dir / "b");
   fs::create_directories(dir / "empty");
-  for (const char* f : {"a/lfw.bin", "a/agedb_30.bin", "a/notes.txt", "b/lfw.bin"}) std::ofstream(dir / f) << "x";
-  EXPECT_EQ(expand_bin_sets({"a"}, dir.string()),
+  const auto bin = test::python2_bin_pickle({"i0", "i1"}, {true});
+  for (const char* f : {"a/lfw.bin", "a/agedb_30.bin", "b/lfw.bin"}) write_file_atomic((dir / f).string(), bin);
+  std::ofstream(dir / "a/notes.txt") << "x";
+  EXPECT_EQ(expand_eval_sets({"a"}, dir.string()),
             (std::vector<std::string>{(dir / "a" / "agedb_30.bin").string(), (dir / "a" / "lfw.bin").string()}));
   EXPECT_EQ(bin_set_name((dir / "a" / "agedb_30.bin").string()), "agedb_30");
-  EXPECT_THROW(expand_bin_sets({"a", "b/lfw.bin"}, dir.string()), Error);  // two "lfw"
-  EXPECT_THROW(expand_bin_sets({(dir / "empty").string()}), Error);
-  EXPECT_THROW(expand_bin_sets({"missing.bin"}, dir.string()), Error);
-  fs::remove_all(dir);
-}
+  EXPECT_THROW(expand_eval_sets({(dir / "empty").string()}), Error);
+  EXPECT_THROW(expand_eval_sets({"missing.bin"}, dir.string()), Error);
 
-TEST(BinSets, TableHasOneRowPerSetAndTheMean) {
-  SetReport a{"lfw", "", {}}, b{"cfp_fp", "", {}};
-  a.report.metrics.accuracy_mean = 0.99;
-  b.report.metrics.accuracy_mean = 0.91;
-  const auto table = format_sets_table({a, b});
-  EXPECT_NE(table.find("lfw"), std::string::npos);
-  EXPECT_NE(table.find("cfp_fp"), std::string::npos);
-  EXPECT_NE(table.find("0.95000"), std::string::npos);  // the mean
+  EvalConfig config;
+  config.sets = {"a"};
+  EXPECT_EQ(open_eval_suite(config, dir.string()).names(), (std::vector<std::string>{"agedb_30", "lfw"}));
+  // Two sets named "lfw": the error names the second file.
+  config.sets = {"a", "b/lfw.bin"};
+  try {
+    open_eval_suite(config, dir.string());
+    ADD_FAILURE() << "two sets named lfw were accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("two verification sets are named 'lfw'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find((dir / "b" / "lfw.bin").string()), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
 }

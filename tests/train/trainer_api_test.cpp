@@ -12,6 +12,7 @@
 #include "facenet/checkpoint/checkpoint.h"
 #include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
+#include "facenet/core/fs.h"
 #include "facenet/core/tensorboard.h"
 #include "facenet/train/trainer.h"
 #include "support/synth_fixture.h"
@@ -56,7 +57,7 @@ struct Recorder : train::TrainingListener {
   }
   void on_evaluation(train::Trainer&, const train::Evaluation& e) override {
     events.push_back("eval " + e.name);
-    eval_accuracy.push_back(e.report.metrics.accuracy_mean);
+    eval_accuracy.push_back(e.result.sets.front().report.metrics.accuracy_mean);
   }
   void on_epoch_end(train::Trainer&, int64_t epoch, bool) override { events.push_back("epoch " + std::to_string(epoch)); }
   void on_checkpoint(train::Trainer&, const std::string& path) override {
@@ -132,6 +133,15 @@ TEST(TrainerApi, TensorBoardFileHoldsTheRunsScalarsAndRocImage) {
   const auto at = line.find("\"loss\":");
   ASSERT_NE(at, std::string::npos) << line;
   EXPECT_FLOAT_EQ(float(std::stod(line.substr(at + 7))), float(scalars.at({"train/loss", 1})));
+  // eval.pairs alone keeps the plain names: metrics.csv's eval_* columns, no set in history.csv.
+  const auto metrics = read_file(out + "/metrics.csv");
+  const auto header = "," + metrics.substr(0, metrics.find('\n')) + ",";
+  for (const std::string column : {"eval_accuracy", "eval_accuracy_std", "eval_val", "eval_auc", "eval_eer"})
+    EXPECT_NE(header.find("," + column + ","), std::string::npos) << column << " in " << header;
+  const auto history = read_file(out + "/eval/history.csv");
+  EXPECT_EQ(history.substr(0, history.find('\n')), "minutes,step,epoch,accuracy,accuracy_std,auc");
+  EXPECT_TRUE(fs::exists(fs::path(out) / "eval" / "last_report.json"));
+  EXPECT_TRUE(fs::exists(fs::path(out) / "eval" / "epoch-2" / "report.json"));
 }
 
 TEST(TrainerApi, ResumeAllowsScheduleChangesButNotTheNetwork) {

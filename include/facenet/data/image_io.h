@@ -26,4 +26,8 @@ bool decode_image(const void* data, std::size_t size, cv::Mat& bgr, std::string*
 /// As read_image, but throws facenet::Error naming the path and the reason.
 void read_image_or_throw(const std::string& path, cv::Mat& bgr);
 
+/// Encodes `image` in the format its path's extension names (.png, .jpg, ...) and writes it
+/// atomically (creating parent folders); throws facenet::Error naming the path when it cannot.
+void write_image(const std::string& path, const cv::Mat& image);
+
 }  // namespace facenet::data

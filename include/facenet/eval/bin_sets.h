@@ -3,13 +3,16 @@
 // insightface's verification.py does: pairs i = images 2i and 2i+1 in file order, 10 folds in
 // that order (no interleaving), thresholds 0:4 step 0.01 on the squared L2 distance of
 // L2-normalised embeddings (eval.sets_distance, default l2sq), VAL@FAR 1e-3; `flip sum` is its
-// "accuracy-flip". The images are encoded bytes, so the network is a BytesEmbedFn.
+// "accuracy-flip". The images are encoded bytes, so the network is a BytesEmbedFn. The set type
+// "bin" (bin_set_type) makes each one an EvalSet.
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "facenet/core/config.h"
 #include "facenet/data/verification_bin.h"
 #include "facenet/eval/embeddings_io.h"
+#include "facenet/eval/eval_set.h"
 #include "facenet/eval/pairs.h"
 #include "facenet/eval/report.h"
 #include "facenet/infer/embed_fn.h"
@@ -25,11 +28,6 @@ struct BinSet {
 
 /// "lfw" for ".../lfw.bin".
 std::string bin_set_name(const std::string& path);
-
-/// Entries -> .bin paths: a file as is, a folder -> its *.bin files sorted by name. Relative
-/// entries are joined onto `base` when it is not empty. Throws Error for a missing entry, a
-/// folder without .bin files, or two sets with the same name.
-std::vector<std::string> expand_bin_sets(const std::vector<std::string>& entries, const std::string& base = "");
 
 /// Reads every .bin (read_verification_bin).
 std::vector<BinSet> load_bin_sets(const std::vector<std::string>& paths);
@@ -51,14 +49,8 @@ EmbeddingSet embed_bin(const BinSet& set, const EvalConfig& config, const BytesE
 Report evaluate_bin(const BinSet& set, const EvalConfig& config, const BytesEmbedFn& embed,
                     const std::string& out_dir = "", const std::string& checkpoint = "");
 
-/// One evaluated set, for tables and training events.
-struct SetReport {
-  std::string name;
-  std::string out_dir;  ///< where its files were written (may be empty)
-  Report report;
-};
-
-/// One console table, a row per set: pairs, accuracy +- std, VAL@FAR, AUC, EER, threshold@FAR.
-std::string format_sets_table(const std::vector<SetReport>& sets);
+/// The set type of .bin files: each read once, evaluated with bin_protocol(config) through the
+/// network's BytesEmbedFn into <evaluation folder>/<name>/.
+SetType bin_set_type();
 
 }  // namespace facenet::eval

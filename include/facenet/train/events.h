@@ -8,8 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "facenet/eval/bin_sets.h"
-#include "facenet/eval/report.h"
+#include "facenet/eval/eval_result.h"
 
 namespace facenet::train {
 
@@ -47,16 +46,12 @@ struct Evaluation {
   int64_t step = 0;
   double epoch = 0;
   double minutes = 0;      ///< since the run (or its resume) started
-  bool improved = false;   ///< a new best `score`
-  std::string out_dir;     ///< where its report.json, roc.png, ... were written (eval.pairs)
-  /// eval.pairs' report; with eval.sets and no eval.pairs, the first set's.
-  eval::Report report;
-  /// With eval.sets: every set evaluated, eval.pairs first (named "pairs") when set, then each
-  /// .bin set (its files in out_dir/<set>/). Empty without eval.sets.
-  std::vector<eval::SetReport> sets;
-  /// What best.pt follows: the accuracy without eval.sets, else eval.best_by (the mean accuracy
-  /// over `sets`, or one set's accuracy).
-  double score = 0;
+  bool improved = false;   ///< a new best result.best_score()
+  std::string out_dir;     ///< <run>/eval/<name>: eval.pairs' files, and a folder per .bin set
+  /// Every set evaluated, in order: eval.pairs first (named after its file) when set, then each
+  /// eval.sets set. best_score() is what best.pt follows (eval.best_by); metric_rows() are the
+  /// figures metrics.csv/jsonl and TensorBoard write.
+  eval::EvalResult result;
 };
 
 class TrainingListener {

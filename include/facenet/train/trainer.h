@@ -22,15 +22,12 @@
 #include "facenet/core/progress.h"
 #include "facenet/data/dataset.h"
 #include "facenet/data/loader.h"
+#include "facenet/eval/eval_set.h"
 #include "facenet/losses/facenet_loss.h"
 #include "facenet/models/facenet.h"
 #include "facenet/train/events.h"
 #include "facenet/train/grad_scaler.h"
 #include "facenet/train/run_context.h"
-
-namespace facenet::eval {
-class Evaluator;
-}
 
 namespace facenet::train {
 
@@ -83,7 +80,7 @@ class Trainer {
   /// The next batch of the run's loader (its sampler and augmentation, resumable).
   data::Batch next_batch();
 
-  /// Verification on eval.pairs into <run>/eval/<name>/ and on each eval.sets .bin set into
+  /// Verification on eval.pairs into <run>/eval/<name>/ and on each eval.sets set into
   /// <run>/eval/<name>/<set>/ (rank 0; nullopt when none is set up). Calls on_evaluation.
   std::optional<Evaluation> evaluate(const std::string& name);
 
@@ -100,7 +97,7 @@ class Trainer {
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
   int64_t total_steps() const { return total_steps_; }
   double minutes_since_start() const;
-  bool has_evaluator() const { return evaluator_ != nullptr || !bin_sets_.empty(); }
+  bool has_evaluator() const { return eval_sets_ != nullptr; }
   models::FaceNet& model() { return model_; }
   losses::FaceNetLoss& loss() { return loss_; }
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
@@ -144,9 +141,8 @@ class Trainer {
   Precision precision_ = Precision::FP32;
   GradScaler scaler_{false};  ///< enabled for fp16 only
   std::unique_ptr<data::BatchLoader> loader_;  ///< made on first use, from state_ (so resume() can move it)
-  std::unique_ptr<eval::Evaluator> evaluator_;
-  std::vector<eval::BinSet> bin_sets_;  ///< eval.sets, read once
-  BytesEmbedFn bin_embed_;
+  std::unique_ptr<eval::EvalSuite> eval_sets_;  ///< eval.pairs and eval.sets, read once (rank 0)
+  eval::EvalNetwork eval_network_;              ///< the model, as the sets embed through it
   TrainingState state_;
   TrainResult result_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

@@ -28,31 +28,9 @@ void MetricsFiles::on_validation(Trainer& t, int64_t epoch, double accuracy) {
 }
 
 void MetricsFiles::on_evaluation(Trainer&, const Evaluation& e) {
-  const auto& m = e.report.metrics;
-  if (!e.sets.empty()) {
-    // eval_accuracy = the score best.pt follows (eval.best_by); then each set's figures.
-    MetricRow row{{"step", double(e.step)}, {"epoch", double(int64_t(e.epoch))}, {"minutes", e.minutes},
-                  {"eval_accuracy", e.score}};
-    for (const auto& s : e.sets) {
-      const auto& sm = s.report.metrics;
-      const auto key = "eval_" + s.name + "_";
-      row.insert(row.end(), {{key + "accuracy", sm.accuracy_mean},
-                             {key + "accuracy_std", sm.accuracy_std},
-                             {key + "val", sm.val_mean},
-                             {key + "auc", sm.auc},
-                             {key + "eer", sm.eer}});
-    }
-    log_->add(std::move(row));
-    return;
-  }
-  log_->add({{"step", double(e.step)},
-             {"epoch", double(int64_t(e.epoch))},
-             {"minutes", e.minutes},
-             {"eval_accuracy", m.accuracy_mean},
-             {"eval_accuracy_std", m.accuracy_std},
-             {"eval_val", m.val_mean},
-             {"eval_auc", m.auc},
-             {"eval_eer", m.eer}});
+  MetricRow row{{"step", double(e.step)}, {"epoch", double(int64_t(e.epoch))}, {"minutes", e.minutes}};
+  for (const auto& m : e.result.metric_rows()) row.emplace_back(m.column, m.value);
+  log_->add(std::move(row));
 }
 
 void MetricsFiles::on_epoch_end(Trainer&, int64_t, bool) { log_->flush(); }

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "facenet/core/progress.h"
@@ -15,18 +16,16 @@ void ProgressLine::on_log(Trainer&, const LogWindow& w) {
 }
 
 void ProgressLine::on_evaluation(Trainer& t, const Evaluation& e) {
-  if (!e.sets.empty()) {
-    for (const auto& s : e.sets) {
-      const auto& m = s.report.metrics;
-      spdlog::info("[eval] {} {}: accuracy {:.4f} ± {:.4f}, VAL {:.4f} @ FAR {:.0e}, AUC {:.4f}, EER {:.4f}", e.name,
-                   s.name, m.accuracy_mean, m.accuracy_std, m.val_mean, m.far_target, m.auc, m.eer);
-    }
-    spdlog::info("[eval] {} ({:.1f} min): {} accuracy {:.4f}", e.name, e.minutes, t.config().eval.best_by, e.score);
-    return;
+  const auto when = fmt::format("{} ({:.1f} min)", e.name, e.minutes);
+  for (const auto& s : e.result.sets) {
+    const auto& m = s.report.metrics;
+    spdlog::info("[eval] {}: accuracy {:.4f} ± {:.4f}, VAL {:.4f} @ FAR {:.0e}, AUC {:.4f}, EER {:.4f}",
+                 s.key.empty() ? when : e.name + " " + s.key, m.accuracy_mean, m.accuracy_std, m.val_mean,
+                 m.far_target, m.auc, m.eer);
   }
-  const auto& m = e.report.metrics;
-  spdlog::info("[eval] {} ({:.1f} min): accuracy {:.4f} ± {:.4f}, VAL {:.4f} @ FAR {:.0e}, AUC {:.4f}, EER {:.4f}",
-               e.name, e.minutes, m.accuracy_mean, m.accuracy_std, m.val_mean, m.far_target, m.auc, m.eer);
+  // Named sets: then what best.pt follows (a lone unnamed set's line above already is it).
+  if (!e.result.sets.front().key.empty())
+    spdlog::info("[eval] {}: {} accuracy {:.4f}", when, t.config().eval.best_by, e.result.best_score());
 }
 
 }  // namespace facenet::train

@@ -47,34 +47,11 @@ void add_roc_image(TensorBoardWriter& writer, const std::string& out_dir, const 
 }  // namespace
 
 void TensorBoardEvents::on_evaluation(Trainer&, const Evaluation& e) {
-  const auto& m = e.report.metrics;
-  if (!e.sets.empty()) {
-    // eval/accuracy = the score best.pt follows; eval/<set>/... per set.
-    std::vector<std::pair<std::string, double>> scalars{{"eval/accuracy", e.score}};
-    for (const auto& s : e.sets) {
-      const auto& sm = s.report.metrics;
-      const auto tag = "eval/" + s.name + "/";
-      scalars.insert(scalars.end(), {{tag + "accuracy", sm.accuracy_mean},
-                                     {tag + "accuracy_std", sm.accuracy_std},
-                                     {tag + "val_at_far", sm.val_mean},
-                                     {tag + "auc", sm.auc},
-                                     {tag + "eer", sm.eer},
-                                     {tag + "threshold_at_far", sm.threshold_at_far}});
-    }
-    writer_->add_scalars(scalars, e.step);
-    for (const auto& s : e.sets) add_roc_image(*writer_, s.out_dir, "eval/" + s.name + "/roc", e.step);
-    return;
-  }
-  writer_->add_scalars({{"eval/accuracy", m.accuracy_mean},
-                        {"eval/accuracy_std", m.accuracy_std},
-                        {"eval/val_at_far", m.val_mean},
-                        {"eval/far", m.far_mean},
-                        {"eval/auc", m.auc},
-                        {"eval/eer", m.eer},
-                        {"eval/threshold_at_far", m.threshold_at_far}},
-                       e.step);
-  // The ROC curve the evaluation drew, as TensorBoard's image summary.
-  add_roc_image(*writer_, e.out_dir, "eval/roc", e.step);
+  std::vector<std::pair<std::string, double>> scalars;
+  for (const auto& m : e.result.metric_rows()) scalars.emplace_back(m.tag, m.value);
+  writer_->add_scalars(scalars, e.step);
+  // The ROC curve each set drew, as TensorBoard's image summary.
+  for (const auto& s : e.result.sets) add_roc_image(*writer_, s.out_dir, eval::metric_tag(s.key, "roc"), e.step);
 }
 
 }  // namespace facenet::train
