@@ -20,9 +20,7 @@ void register_cluster(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Chinese whispers seed")->capture_default_str();
   cmd->add_flag("--copy", o->copy, "Copy faces into the cluster folders (default: symlinks)");
   cmd->add_option("--labels", o->labels, "Folder <identity>/<images> of known identities: report precision/recall/F1");
-  cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
-  add_threads_option(cmd, o->threads);
-  add_dtype_option(cmd, o->dtype);
+  add_network_options(cmd, *o);
   add_detect_options(cmd, o->detect);
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print one JSON line per face (source, face, box, cluster) instead of the summary");

@@ -112,6 +112,15 @@ CLI::Option* add_dtype_option(CLI::App* app, Target& dtype) {
       "native, else fp32); runtime.inference_dtype");
 }
 
+/// --batch-size, --threads and --dtype: how a face task (embed, identify, enroll, eval-identify,
+/// cluster) runs its network, bound to its options' fields of those names.
+template <class Options>
+void add_network_options(CLI::App* app, Options& options) {
+  app->add_option("--batch-size", options.batch_size, "Images per forward pass")->capture_default_str();
+  add_threads_option(app, options.threads);
+  add_dtype_option(app, options.dtype);
+}
+
 /// The config's log level and runtime (threads, seed, device): what a config-backed command
 /// does before its work.
 void start_runtime(const Config& config);

@@ -13,10 +13,8 @@ void register_embed(CLI::App& app) {
   cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
   cmd->add_option("inputs", o->inputs, "Folders (recursive) and/or image files")->required();
   cmd->add_option("--out", o->out, "embeddings.csv or embeddings.npy (+ .npy.txt path list)")->required();
-  cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
-  add_threads_option(cmd, o->threads);
+  add_network_options(cmd, *o);
   add_detect_options(cmd, o->detect);
-  add_dtype_option(cmd, o->dtype);
   cmd->callback([o] {
     use_threads(o->threads);
     const auto s = tasks::run_embed(*o);

@@ -15,9 +15,7 @@ void register_enroll(CLI::App& app) {
   cmd->add_option("--out", o->out, "Gallery file to write (e.g. gallery.fgal)")->required();
   cmd->add_flag("--mean", o->mean, "Keep one re-normalised mean embedding per identity");
   cmd->add_flag("--add", o->add, "Add to an existing gallery file (same model; identities merged by name)");
-  cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
-  add_threads_option(cmd, o->threads);
-  add_dtype_option(cmd, o->dtype);
+  add_network_options(cmd, *o);
   add_detect_options(cmd, o->detect, false);
   cmd->callback([o] {
     use_threads(o->threads);

@@ -18,9 +18,7 @@ void register_eval_identify(CLI::App& app) {
   cmd->add_option("--threshold", o->threshold,
                   "L2 operating point reported with the FPIR targets (default: the model's calibrated threshold)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
-  add_threads_option(cmd, o->threads);
-  add_dtype_option(cmd, o->dtype);
+  add_network_options(cmd, *o);
   cmd->callback([o] {
     use_threads(o->threads);
     std::cout << tasks::run_eval_identify(*o).table;

@@ -9,9 +9,8 @@
 namespace facenet::cli {
 
 void register_identify(CLI::App& app) {
-  auto* cmd = app.add_subcommand("identify",
-                                 "Rank gallery identities for a probe image: a gallery file from `facenet enroll`, or a "
-                                 "folder <identity>/<images> embedded now");
+  auto* cmd = app.add_subcommand("identify", "Rank gallery identities for a probe image: a gallery file from "
+                                             "`facenet enroll`, or a folder <identity>/<images> embedded now");
   auto o = std::make_shared<tasks::IdentifyOptions>();
   auto json = std::make_shared<bool>(false);
   cmd->add_option("--model", o->model,
@@ -21,10 +20,8 @@ void register_identify(CLI::App& app) {
       ->required();
   cmd->add_option("--probe", o->probe, "Photo to identify (with a detector: every face in it)")->required();
   cmd->add_option("-k", o->k, "Identities to list per face")->capture_default_str();
-  cmd->add_option("--batch-size", o->batch_size, "Images per forward pass")->capture_default_str();
-  add_threads_option(cmd, o->threads);
+  add_network_options(cmd, *o);
   add_detect_options(cmd, o->detect);
-  add_dtype_option(cmd, o->dtype);
   cmd->add_flag("--json", *json, "Print one JSON line per face instead of text");
   cmd->add_option("--threshold", o->threshold,
                   "L2 distance below which a face is known (default: the model's calibrated threshold)")
