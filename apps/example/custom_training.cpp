@@ -2,7 +2,10 @@
 //   custom_training CONFIG.yaml [key=value ...]
 // Adds a listener that keeps the best batch loss, drives the loop by hand for a few steps
 // (your own loop: call train_step on the trainer's batches), then lets fit() finish the recipe
-// (evaluation, checkpoints and metrics come from the default listeners).
+// (evaluation, checkpoints and metrics come from the default listeners). Where logs go is the
+// program's choice: here spdlog's default console logger, plus the run's train.log.
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 #include <limits>
 
@@ -31,8 +34,13 @@ int main(int argc, char** argv) {
   }
   try {
     const auto config = facenet::load_config(argv[1], std::vector<std::string>(argv + 2, argv + argc));
-    facenet::setup_logging(config.runtime.log_level);
-    facenet::train::Trainer trainer(config);
+    facenet::set_log_level(config.runtime.log_level);
+    spdlog::default_logger()->flush_on(spdlog::level::info);
+    // The library adds no log sink: the run folder is handed over so that we keep its train.log.
+    auto context = facenet::train::RunContext::create(config, "", [](const std::filesystem::path& run_dir) {
+      spdlog::default_logger()->sinks().push_back(facenet::log_file_sink((run_dir / "train.log").string()));
+    });
+    facenet::train::Trainer trainer(config, context);
     auto lowest = std::make_shared<LowestLoss>();
     trainer.add_listener(lowest);
 

@@ -26,14 +26,16 @@ int run_train(const TrainTaskOptions& o) {
     if (o.config_path.empty()) throw ConfigError("train needs --config FILE (or --resume RUN_DIR)");
     config = load_config(o.config_path, o.overrides);
   }
-  setup_logging(config.runtime.log_level);
+  set_log_level(config.runtime.log_level);
   // The config was checked once here; each worker re-reads it with the same arguments.
   if (o.nproc > 1) return run_local_workers(o.nproc);
 
   // A signal during set-up (rendezvous, data scan) ends the process at once; during training the
   // loop saves last.pt at the end of the step and returns (within the grace period).
   install_stop_signals();
-  auto context = train::RunContext::create(config, checkpoint ? checkpoint->run_dir() : "");
+  train::OnRunFolder on_run_folder;
+  if (o.on_run_folder) on_run_folder = [&o](const std::filesystem::path& run_dir) { o.on_run_folder(run_dir.string()); };
+  auto context = train::RunContext::create(config, checkpoint ? checkpoint->run_dir() : "", on_run_folder);
   train::Trainer trainer(config, context);
   if (checkpoint) trainer.resume(*checkpoint);
   train::TrainResult result;

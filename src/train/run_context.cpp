@@ -27,7 +27,8 @@ std::string timestamp() {
 
 }  // namespace
 
-std::shared_ptr<RunContext> RunContext::create(const Config& config, const std::string& run_dir) {
+std::shared_ptr<RunContext> RunContext::create(const Config& config, const std::string& run_dir,
+                                               const OnRunFolder& on_run_folder) {
   auto ctx = std::make_shared<RunContext>();
   ctx->launch = read_launch_env();
   const auto& launch = ctx->launch;
@@ -59,7 +60,7 @@ std::shared_ptr<RunContext> RunContext::create(const Config& config, const std::
       spdlog::info("[train] removed {} temporary file(s) left by a killed run", stale);
     fs::create_directories(ctx->run_dir / "checkpoints");
     write_file_atomic((ctx->run_dir / "config.yaml").string(), to_yaml(config));
-    add_log_file((ctx->run_dir / "train.log").string());
+    if (on_run_folder) on_run_folder(ctx->run_dir);
   }
   spdlog::info("[train] run folder {}", ctx->run_dir.string());
   spdlog::info("[train] {} threads, device {}", ctx->runtime.threads, ctx->runtime.device);

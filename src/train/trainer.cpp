@@ -516,11 +516,11 @@ void Trainer::check_ranks_agree() {
 
 TrainResult train(const Config& config, const TrainOptions& options) {
   if (options.resume_checkpoint.empty()) {
-    Trainer trainer(config);
+    Trainer trainer(config, RunContext::create(config, "", options.on_run_folder));
     return trainer.fit({options.stop_signal, options.stop_after_steps});
   }
   const auto checkpoint = Checkpoint::open(options.resume_checkpoint);
-  Trainer trainer(config, RunContext::create(config, checkpoint.run_dir()));
+  Trainer trainer(config, RunContext::create(config, checkpoint.run_dir(), options.on_run_folder));
   trainer.resume(checkpoint);
   return trainer.fit({options.stop_signal, options.stop_after_steps});
 }

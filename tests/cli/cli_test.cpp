@@ -68,3 +68,41 @@ TEST(Cli, ShippedConfigsAreValid) {
     EXPECT_EQ(r.code, 0) << entry.path() << "\n" << r.output;
   }
 }
+
+TEST(Cli, ThreadsMeansTheSameInEveryCommand) {
+  for (const char* sub : {"info", "synth", "align", "bench", "eval", "embed", "identify", "enroll", "eval-identify",
+                          "cluster"}) {
+    const auto r = run_cli(std::string(sub) + " --help");
+    ASSERT_EQ(r.code, 0) << sub << r.output;
+    const auto at = r.output.find("--threads");
+    ASSERT_NE(at, std::string::npos) << sub << r.output;
+    const auto line = r.output.substr(at, r.output.find('\n', at) - at);
+    EXPECT_NE(line.find("Threads for the network and image decoding alike (0 = all cores)"), std::string::npos)
+        << sub << ": " << line;
+  }
+}
+
+namespace {
+/// Runs `args`, which must be refused as bad usage (exit 2) with a message containing `says`.
+void expect_refused(const std::string& args, const std::string& says) {
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+  EXPECT_NE(r.output.find(says), std::string::npos) << args << "\n" << r.output;
+}
+}  // namespace
+
+TEST(Cli, EnumFlagsTakeTheConfigSpellings) {
+  expect_refused("eval --pairs p.txt --flip sideways", "--flip: 'sideways' is not one of none | concat | sum");
+  expect_refused("export --checkpoint x.pt --out y --format tflite",
+                 "--format: 'tflite' is not one of onnx | torchscript | state-dict");
+  expect_refused("embed --model m.pt x --out e.csv --dtype fp64", "--dtype: 'fp64' is not one of fp32 | bf16 | auto");
+  expect_refused("embed --model m.pt x --out e.csv --threads -2", "--threads: must be >= 0 (0 = all cores)");
+}
+
+TEST(Cli, FlagValuesMeetTheRulesOfTheirConfigKeys) {
+  // A flag sets its config field after --config and --set; the same validation judges it.
+  expect_refused("eval --pairs p.txt --folds 1", "eval.folds (1) must be >= 2");
+  expect_refused("export --checkpoint x.pt --out y --opset 11", "export.opset (11)");
+  // The flag is applied after --set (a valid --set value of the same key is replaced).
+  expect_refused("eval --pairs p.txt --set eval.folds=5 --folds 1", "eval.folds (1) must be >= 2");
+}

@@ -32,6 +32,12 @@ TEST(CliTrainEval, TrainsEvaluatesAndResumes) {
   EXPECT_TRUE(fs::exists(out + "/checkpoints/last.pt"));
   EXPECT_TRUE(fs::exists(out + "/checkpoints/best.pt"));
   EXPECT_TRUE(fs::exists(out + "/eval/epoch-1/report.json"));
+  // The CLI keeps the run's log in the run folder (the library attaches no sink itself).
+  {
+    std::ifstream log(out + "/train.log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("[train] run folder " + out), std::string::npos) << text;
+  }
 
   // Resume with more epochs continues from step 2.
   r = run_cli("train --resume " + out + " --set train.epochs=2");

@@ -10,8 +10,10 @@
 #include "facenet/core/error.h"
 #include "facenet/core/precision.h"
 #include "facenet/core/fs.h"
+#include "facenet/core/logging.h"
 #include "facenet/models/facenet.h"
 #include "facenet/checkpoint/checkpoint.h"
+#include "support/scoped_sink.h"
 #include "support/synth_fixture.h"
 
 using namespace facenet;
@@ -68,7 +70,13 @@ namespace {
 std::string expect_resume_bit_exact(const std::string& name, const std::vector<std::string>& extra = {}) {
   const auto straight = temp_run(name + "straight");
   const auto split = temp_run(name + "split");
-  auto r1 = train::train(tiny_config(straight, extra));
+  // The straight run keeps a train.log as `facenet train` does: attached by the caller.
+  test::ScopedSink train_log;
+  train::TrainOptions logged;
+  logged.on_run_folder = [&](const fs::path& run_dir) {
+    train_log.attach(log_file_sink((run_dir / "train.log").string()));
+  };
+  auto r1 = train::train(tiny_config(straight, extra), logged);
   EXPECT_EQ(r1.steps, 4);
 
   train::TrainOptions half;

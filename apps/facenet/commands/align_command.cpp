@@ -2,7 +2,6 @@
 #include <map>
 
 #include "commands/common.h"
-#include "facenet/core/logging.h"
 #include "facenet/data/align.h"
 
 namespace facenet::cli {
@@ -25,9 +24,9 @@ void register_align(CLI::App& app) {
       ->transform(CLI::CheckedTransformer(detectors, CLI::ignore_case))
       ->default_str("haar");
   cmd->add_option("--model", o->model, "YuNet ONNX model, or a Haar cascade XML (default: opencv-data's)");
-  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+  add_threads_option(cmd, o->threads);
   cmd->callback([o] {
-    setup_logging("info");
+    use_threads(o->threads);
     const auto s = data::align_dataset(*o);
     std::cout << s.images << " images: " << s.faces << " faces, " << s.no_face << " without a face ("
               << s.centre_crops << " centre-cropped), " << s.unreadable << " unreadable\n";

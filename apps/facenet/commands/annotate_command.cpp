@@ -1,7 +1,6 @@
 #include <iostream>
 
 #include "commands/common.h"
-#include "facenet/core/logging.h"
 #include "facenet/data/annotation_source.h"
 #include "facenet/data/folder_source.h"
 
@@ -14,7 +13,6 @@ void register_annotate(CLI::App& app) {
   cmd->add_option("root", *root, "Dataset root (root/<identity>/<image>)")->required();
   cmd->add_option("--out", *out, "Annotation file to write")->capture_default_str();
   cmd->callback([root, out] {
-    setup_logging("info");
     data::ScanOptions scan;
     scan.use_cache = false;
     const auto ds = data::scan_folder(*root, scan);

@@ -5,7 +5,6 @@
 #include "commands/common.h"
 #include "facenet/bench/benchmark.h"
 #include "facenet/core/fs.h"
-#include "facenet/core/logging.h"
 
 namespace facenet::cli {
 
@@ -19,7 +18,7 @@ void register_bench(CLI::App& app) {
   cmd->add_option("--image-size", o->image_size, "Input side in pixels")->capture_default_str();
   cmd->add_option("--batches", o->inference_batches, "Inference batch sizes")->capture_default_str();
   cmd->add_option("--train-batch", o->train_batch, "Training batch size")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Intra-op threads (0 = all cores)")->capture_default_str();
+  add_threads_option(cmd, o->threads);
   cmd->add_option("--seconds", o->seconds, "Timed seconds per case")->capture_default_str();
   cmd->add_option("--data", o->data_root, "JPEG tree for the data cases (default: a generated 250 px set)");
   cmd->add_option("--lfw", o->lfw_dir, "LFW image folder: also time the LFW protocol (needs --pairs)");
@@ -30,7 +29,7 @@ void register_bench(CLI::App& app) {
       ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_option("--only", o->only, "Run only cases whose name contains one of these, e.g. --only mobilenet/infer");
   cmd->callback([o, out] {
-    setup_logging("info");
+    use_threads(o->threads);
     std::cout << fmt::format("{:<46} {:>10} {:<7} {:>11}\n", "case", "value", "unit", "peak RSS");
     const auto report = bench::run_benchmarks(*o, [](const bench::BenchCase& c) {
       std::cout << bench::format_case(c) << std::endl;

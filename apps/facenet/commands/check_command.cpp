@@ -16,7 +16,7 @@ void register_check(CLI::App& app) {
       std::cout << tasks::format_check(f, result);
       all_intact = all_intact && result.intact;
     }
-    if (!all_intact) std::exit(1);
+    if (!all_intact) exit_with(1);  // a damaged file: the report above says which and why
   });
 }
 

@@ -2,15 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include <map>
-
 #include "facenet/core/config_yaml.h"
 #include "facenet/core/logging.h"
 #include "facenet/core/runtime.h"
 
 namespace facenet::cli {
 
-void ConfigOptions::add_to(CLI::App* app, bool config_required) {
+void add_config_options(CLI::App* app, std::string& config_path, std::vector<std::string>& overrides,
+                        bool config_required) {
   auto* opt = app->add_option("-c,--config", config_path, "YAML config file (see configs/)");
   if (config_required) opt->required();
   app->add_option("--set", overrides, "Override a config key, e.g. --set train.batch_size=48 (repeatable)")
@@ -20,8 +19,19 @@ void ConfigOptions::add_to(CLI::App* app, bool config_required) {
 
 Config ConfigOptions::load() const { return load_config(config_path, overrides); }
 
+void use_threads(int64_t threads) {
+  RuntimeConfig runtime;
+  runtime.threads = threads;
+  apply_runtime(runtime);
+}
+
+void use_threads(int64_t threads, Config& config) {
+  config.runtime.threads = threads;
+  config.data.workers = threads;
+}
+
 void start_runtime(const Config& config) {
-  setup_logging(config.runtime.log_level);
+  set_log_level(config.runtime.log_level);
   const auto info = apply_runtime(config.runtime);
   spdlog::debug("runtime: {} threads, device {}", info.threads, info.device);
 }
@@ -36,14 +46,6 @@ void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_opt
   if (largest_option) app->add_flag("--largest", args.largest, "Keep only the largest face of each photo");
 }
 
-void add_dtype_option(CLI::App* app, InferenceDtype& dtype) {
-  const std::map<std::string, InferenceDtype> names{
-      {"fp32", InferenceDtype::FP32}, {"bf16", InferenceDtype::BF16}, {"auto", InferenceDtype::Auto}};
-  app->add_option("--dtype", dtype,
-                  "Inference precision: fp32, bf16 (CPUs with AVX512-BF16/AMX; an error elsewhere) or auto (bf16 where "
-                  "native, else fp32); runtime.inference_dtype")
-      ->transform(CLI::CheckedTransformer(names))
-      ->default_str("fp32");
-}
+void exit_with(int code) { throw CLI::RuntimeError(code); }
 
 }  // namespace facenet::cli

@@ -1,6 +1,8 @@
 #include <iostream>
+#include <optional>
 
 #include "commands/common.h"
+#include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
 #include "facenet/tasks/network_eval.h"
 
@@ -8,12 +10,18 @@ namespace facenet::cli {
 
 void register_eval(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Verification on LFW-format pairs or insightface .bin sets: 10-fold accuracy, VAL@FAR, AUC, EER, ROC");
+  // Each flag sets one field of the loaded config (after --config and --set); unset: the config's.
   struct Options {
     ConfigOptions config;
-    std::string checkpoint, data_dir, pairs, out = "eval-out", distance, flip, ext, format, dtype;
+    std::string checkpoint, out = "eval-out";
     std::vector<std::string> bins;
+    std::optional<std::string> data_dir, pairs, ext;
+    std::optional<Distance> distance;
+    std::optional<FlipMode> flip;
+    std::optional<PairsFormat> pairs_format;
+    std::optional<InferenceDtype> dtype;
+    std::optional<int64_t> folds, batch_size, threads;
     bool subtract_mean = false, skip_missing = false, interleave = false;
-    int64_t batch_size = 0, threads = -1, folds = 0;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint to evaluate (without it: an untrained network from --config)");
@@ -25,40 +33,36 @@ void register_eval(CLI::App& app) {
       ->excludes("--pairs");
   cmd->add_option("--out", o->out, "Output folder for report.json, roc.png, roc.csv, embeddings.pt (with --bin: <out>/<set>/)")
       ->capture_default_str();
-  cmd->add_option("--distance", o->distance, "l2 | l2sq | cosine (with --bin: eval.sets_distance, default l2sq)");
-  cmd->add_option("--flip", o->flip, "Test-time flip: none | concat | sum");
+  add_choice_option<Distance>(cmd, "--distance", o->distance,
+                              "l2 | l2sq | cosine (eval.distance; with --bin: eval.sets_distance, default l2sq)");
+  add_choice_option<FlipMode>(cmd, "--flip", o->flip, "Test-time flip: none | concat | sum (eval.flip)");
   cmd->add_flag("--subtract-mean", o->subtract_mean, "Subtract the training folds' mean embedding");
   cmd->add_flag("--skip-missing", o->skip_missing, "Drop pairs whose images are missing (count reported)");
   cmd->add_flag("--interleave-folds", o->interleave, "Order pairs matched0, mismatched0, ... before folding (View 1)");
-  cmd->add_option("--ext", o->ext, "Image extension for LFW-format pairs (default jpg)");
-  cmd->add_option("--pairs-format", o->format, "auto | lfw | list");
-  cmd->add_option("--folds", o->folds, "Number of folds (default 10)");
-  cmd->add_option("--batch-size", o->batch_size, "Images per forward pass");
-  cmd->add_option("--threads", o->threads, "Intra-op and decode threads (0 = all cores)");
-  cmd->add_option("--dtype", o->dtype, "Inference precision: fp32 | bf16 | auto (runtime.inference_dtype)");
+  cmd->add_option("--ext", o->ext, "Image extension for LFW-format pairs (eval.ext, default jpg)");
+  add_choice_option<PairsFormat>(cmd, "--pairs-format", o->pairs_format, "auto | lfw | list (eval.pairs_format)");
+  cmd->add_option("--folds", o->folds, "Number of folds (eval.folds, default 10)");
+  cmd->add_option("--batch-size", o->batch_size, "Images per forward pass (eval.batch_size)");
+  add_threads_option(cmd, o->threads);
+  add_dtype_option(cmd, o->dtype);
   o->config.add_to(cmd);
   cmd->callback([o] {
-    // Flags are spelled-out config overrides, so validation and errors stay in one place.
-    auto overrides = o->config.overrides;
-    auto set = [&](const std::string& key, const std::string& value) { overrides.insert(overrides.begin(), key + "=" + value); };
-    if (!o->data_dir.empty()) set("eval.data_dir", o->data_dir);
-    if (!o->pairs.empty()) set("eval.pairs", o->pairs);
-    if (!o->distance.empty()) set(o->bins.empty() ? "eval.distance" : "eval.sets_distance", o->distance);
-    if (!o->flip.empty()) set("eval.flip", o->flip);
-    if (!o->ext.empty()) set("eval.ext", o->ext);
-    if (!o->format.empty()) set("eval.pairs_format", o->format);
-    if (o->subtract_mean) set("eval.subtract_mean", "true");
-    if (o->skip_missing) set("eval.skip_missing", "true");
-    if (o->interleave) set("eval.interleave_folds", "true");
-    if (!o->dtype.empty()) set("runtime.inference_dtype", o->dtype);
-    if (o->folds > 0) set("eval.folds", std::to_string(o->folds));
-    if (o->batch_size > 0) set("eval.batch_size", std::to_string(o->batch_size));
-    if (o->threads >= 0) {
-      set("runtime.threads", std::to_string(o->threads));
-      set("data.workers", std::to_string(o->threads));
-    }
-    ConfigOptions resolved{o->config.config_path, overrides};
-    const auto config = resolved.load();
+    auto config = o->config.load();
+    auto& e = config.eval;
+    assign_if(e.data_dir, o->data_dir);
+    assign_if(e.pairs, o->pairs);
+    assign_if(o->bins.empty() ? e.distance : e.sets_distance, o->distance);
+    assign_if(e.flip, o->flip);
+    assign_if(e.ext, o->ext);
+    assign_if(e.pairs_format, o->pairs_format);
+    assign_if(e.folds, o->folds);
+    assign_if(e.batch_size, o->batch_size);
+    assign_if(config.runtime.inference_dtype, o->dtype);
+    if (o->subtract_mean) e.subtract_mean = true;
+    if (o->skip_missing) e.skip_missing = true;
+    if (o->interleave) e.interleave_folds = true;
+    if (o->threads) use_threads(*o->threads, config);
+    validate(config);  // the flags' values, by the rules --set values meet
     if (!o->bins.empty()) {
       start_runtime(config);
       const auto result = tasks::run_network_eval_bins(config, o->checkpoint, o->bins, o->out);

@@ -1,4 +1,5 @@
 #include <iostream>
+#include <optional>
 
 #include "commands/common.h"
 #include "facenet/tasks/run_eval.h"
@@ -10,7 +11,8 @@ void register_eval_embeddings(CLI::App& app) {
       "eval-embeddings", "Re-run the verification protocol (LFW pairs) on a saved embeddings file, no network");
   struct Options {
     ConfigOptions config;
-    std::string embeddings, pairs, out;
+    std::string embeddings, out;
+    std::optional<std::string> pairs;  ///< eval.pairs
   };
   auto opts = std::make_shared<Options>();
   cmd->add_option("--embeddings", opts->embeddings, "embeddings.pt written by `facenet eval`")->required();
@@ -20,7 +22,7 @@ void register_eval_embeddings(CLI::App& app) {
   cmd->footer("Switches via --set, e.g. --set eval.distance=cosine --set eval.flip=concat --set eval.subtract_mean=true");
   cmd->callback([opts] {
     auto config = opts->config.load();
-    if (!opts->pairs.empty()) config.eval.pairs = opts->pairs;
+    assign_if(config.eval.pairs, opts->pairs);
     start_runtime(config);
     std::cout << tasks::run_eval_embeddings(config.eval, opts->embeddings, opts->out);
   });

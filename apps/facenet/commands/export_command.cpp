@@ -1,6 +1,8 @@
 #include <iostream>
+#include <optional>
 
 #include "commands/common.h"
+#include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
 #include "facenet/tasks/exporter.h"
 
@@ -8,28 +10,30 @@ namespace facenet::cli {
 
 void register_export(CLI::App& app) {
   auto* cmd = app.add_subcommand("export", "Export a checkpoint's embedding network: onnx | torchscript | state-dict");
+  // Each flag sets one field of the loaded config (after --config and --set); unset: the config's.
   struct Options {
     ConfigOptions config;
-    std::string checkpoint, format, out, layout;
-    int64_t opset = 0;
+    std::string checkpoint, out;
+    std::optional<ExportFormat> format;
+    std::optional<std::string> layout;
+    std::optional<int64_t> opset;
     bool no_fold_bn = false;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint to export")->required();
-  cmd->add_option("--format", o->format, "onnx | torchscript | state-dict (export.format)");
+  add_choice_option<ExportFormat>(cmd, "--format", o->format, "onnx | torchscript | state-dict (export.format)");
   cmd->add_option("--out", o->out, "Output file (ONNX also writes <out>.json)")->required();
   cmd->add_option("--layout", o->layout, "state-dict key layout: facenet-pytorch | seed (export.layout)");
   cmd->add_option("--opset", o->opset, "ONNX opset, 13..17 (export.opset)");
   cmd->add_flag("--no-fold-bn", o->no_fold_bn, "Keep BatchNormalization nodes in the ONNX graph");
   o->config.add_to(cmd);
   cmd->callback([o] {
-    auto overrides = o->config.overrides;
-    auto set = [&](const std::string& key, const std::string& value) { overrides.insert(overrides.begin(), key + "=" + value); };
-    if (!o->format.empty()) set("export.format", o->format);
-    if (!o->layout.empty()) set("export.layout", o->layout);
-    if (o->opset > 0) set("export.opset", std::to_string(o->opset));
-    if (o->no_fold_bn) set("export.fold_bn", "false");
-    const auto config = ConfigOptions{o->config.config_path, overrides}.load();
+    auto config = o->config.load();
+    assign_if(config.export_.format, o->format);
+    assign_if(config.export_.layout, o->layout);
+    assign_if(config.export_.opset, o->opset);
+    if (o->no_fold_bn) config.export_.fold_bn = false;
+    validate(config);  // the flags' values, by the rules --set values meet
     start_runtime(config);
     std::cout << tasks::run_export(o->checkpoint, config.export_, o->out) << "\n";
   });

@@ -1,7 +1,6 @@
 #include <iostream>
 
 #include "commands/common.h"
-#include "facenet/core/logging.h"
 #include "facenet/data/synth.h"
 
 namespace facenet::cli {
@@ -20,9 +19,9 @@ void register_synth(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--size", o->image_size, "Image side in pixels")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed (same seed = identical files)")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+  add_threads_option(cmd, o->threads);
   cmd->callback([o] {
-    setup_logging("info");
+    use_threads(o->threads);
     const auto r = data::synthesize_dataset(*o);
     std::cout << "wrote " << r.train_images << " train images, " << r.test_images << " test images, " << r.pairs
               << " pairs to " << o->out << "\n";

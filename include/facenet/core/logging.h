@@ -1,17 +1,29 @@
 #pragma once
-// spdlog set-up: a console sink always, plus a run folder's log file when there is one.
+// Logging for the program that uses the library. The library logs through spdlog's default
+// logger and never adds, removes or replaces a sink: where lines go is the program's choice
+// (the facenet CLI: stderr for every command, plus <run>/train.log for a training run). The
+// library offers the run log's sink for the program to attach.
+#include <spdlog/sinks/sink.h>
+
+#include <memory>
 #include <string>
 
 namespace facenet {
 
-/// Console logging at `level` (trace|debug|info|warn|error|critical|off).
-void setup_logging(const std::string& level);
+/// A sink that appends every line it is given to `path`, in a run log's format
+/// ("[2024-05-01 12:34:56.789] info  message"). For the program to attach, e.g. as a training
+/// run's train.log from train::RunContext's run-folder callback:
+///   spdlog::default_logger()->sinks().push_back(facenet::log_file_sink(run_dir + "/train.log"));
+/// Throws spdlog::spdlog_ex when the file cannot be opened.
+std::shared_ptr<spdlog::sinks::sink> log_file_sink(const std::string& path);
 
-/// Also copies every log line to `path` (e.g. <run>/train.log), appending.
-void add_log_file(const std::string& path);
+/// Sets the default logger's level from a runtime.log_level spelling
+/// (trace|debug|info|warn|error|critical|off). Its sinks stay as they are.
+void set_log_level(const std::string& level);
 
-/// For a distributed worker other than rank 0: prefixes console lines with `[rank N]` and
-/// shows only warnings and errors, so N processes do not repeat rank 0's progress.
+/// For a distributed worker other than rank 0: prefixes the default logger's lines with
+/// `[rank N]` and lets only warnings and errors through, so N processes do not repeat rank 0's
+/// progress. Its sinks stay as they are.
 void quiet_worker_log(int rank);
 
 }  // namespace facenet

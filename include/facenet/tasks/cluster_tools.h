@@ -2,9 +2,10 @@
 // Torch-free entry point for `facenet cluster`: group photos' faces by person.
 #include <cstdint>
 #include <string>
-
-#include "facenet/tasks/embed_tools.h"
 #include <vector>
+
+#include "facenet/core/config.h"
+#include "facenet/tasks/detect_args.h"
 
 namespace facenet::tasks {
 
@@ -22,7 +23,7 @@ struct ClusterOptions {
   std::string labels;        ///< folder tree <identity>/<images> of known identities: a photo is <identity> when
                        ///< labels/<its folder name>/<its file name> exists, else by a file name unique in the tree
   int64_t batch_size = 64;
-  int threads = 0;
+  int threads = 0;    ///< decode threads; 0 = all cores
   DetectArgs detect;  ///< with a detector the items are faces (cluster folders get the face crops)
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
 };

@@ -5,6 +5,7 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,13 +16,19 @@
 
 namespace facenet::train {
 
+/// Called on rank 0 once the run folder exists (config.yaml written), before the run logs a
+/// line: where the program attaches <run_dir>/train.log (facenet::log_file_sink) to its logger.
+/// The library adds no log sink itself.
+using OnRunFolder = std::function<void(const std::filesystem::path& run_dir)>;
+
 struct RunContext {
   /// Reads the launch environment, applies runtime settings (threads shared between the
   /// processes of a host, freed memory kept mapped, seed, device), joins the process group
   /// when distributed, and prepares the run folder: `run_dir` when given (a resumed run's),
   /// else train.output_dir, else runs/<train.name>-<timestamp>. Rank 0 alone creates it, writes
-  /// config.yaml and adds train.log to the log sinks. `config` must be validated.
-  static std::shared_ptr<RunContext> create(const Config& config, const std::string& run_dir = "");
+  /// config.yaml and calls `on_run_folder` (when given). `config` must be validated.
+  static std::shared_ptr<RunContext> create(const Config& config, const std::string& run_dir = "",
+                                            const OnRunFolder& on_run_folder = {});
 
   LaunchEnv launch;
   RuntimeInfo runtime;

@@ -159,6 +159,7 @@ struct TrainOptions {
   std::string resume_checkpoint;  ///< continue from this checkpoint (its run folder is reused)
   const std::atomic<int>* stop_signal = nullptr;
   int64_t stop_after_steps = 0;
+  OnRunFolder on_run_folder;  ///< e.g. attaches <run>/train.log (RunContext::create)
 };
 
 /// Convenience for programs and tests: a RunContext (in the checkpoint's run folder when

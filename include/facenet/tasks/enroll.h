@@ -1,10 +1,10 @@
 #pragma once
-// Torch-free entry points for `facenet enroll` and `facenet eval-identify` (open-set 1:N).
+// Torch-free entry point for `facenet enroll`: embed a folder once into a gallery file.
 #include <cstdint>
 #include <string>
-#include <vector>
 
-#include "facenet/tasks/embed_tools.h"
+#include "facenet/core/config.h"
+#include "facenet/tasks/detect_args.h"
 
 namespace facenet::tasks {
 
@@ -15,7 +15,7 @@ struct EnrollOptions {
   bool mean = false;    ///< keep one re-normalised mean per identity
   bool add = false;     ///< append to `out` (same model required; --mean must match the file)
   int64_t batch_size = 64;
-  int threads = 0;
+  int threads = 0;      ///< decode threads; 0 = all cores
   DetectArgs detect;    ///< with a detector each image gives its largest face (none found: left out, logged)
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
 };
@@ -31,24 +31,5 @@ struct EnrollResult {
 /// file. With mean and add, an identity already present gets the count-weighted mean of its stored
 /// mean and the new images' embeddings, re-normalised.
 EnrollResult run_enroll(const EnrollOptions& options);
-
-struct EvalIdentifyOptions {
-  std::string model;   ///< may be empty when `gallery` is a gallery file (its recorded model)
-  std::string gallery; ///< gallery file or folder (embedded now, one embedding per image)
-  std::string probes;  ///< folder <identity>/<images>; identities not in the gallery are non-mated
-  std::string out;     ///< folder for identification.json and det.png; empty = print only
-  std::vector<double> fpir_targets{1e-2, 1e-1};
-  int64_t batch_size = 64;
-  int threads = 0;
-  InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
-  double threshold = 0;  ///< L2 operating point reported besides the FPIR targets; 0 = the model's
-};
-
-struct EvalIdentifySummary {
-  std::string table;  ///< human-readable lines
-  std::string json;   ///< identification.json text
-};
-
-EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& options);
 
 }  // namespace facenet::tasks

@@ -1,0 +1,32 @@
+#pragma once
+// Torch-free entry point for `facenet eval-identify`: open-set 1:N evaluation of a gallery.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "facenet/core/config.h"
+
+namespace facenet::tasks {
+
+struct EvalIdentifyOptions {
+  std::string model;   ///< may be empty when `gallery` is a gallery file (its recorded model)
+  std::string gallery; ///< gallery file or folder (embedded now, one embedding per image)
+  std::string probes;  ///< folder <identity>/<images>; identities not in the gallery are non-mated
+  std::string out;     ///< folder for identification.json and det.png; empty = print only
+  std::vector<double> fpir_targets{1e-2, 1e-1};
+  int64_t batch_size = 64;
+  int threads = 0;     ///< decode threads; 0 = all cores
+  InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+  double threshold = 0;  ///< L2 operating point reported besides the FPIR targets; 0 = the model's
+};
+
+struct EvalIdentifySummary {
+  std::string table;  ///< human-readable lines
+  std::string json;   ///< identification.json text
+};
+
+/// Rank-1/5 identification rates, FNIR at each FPIR target and at the threshold; with `out`:
+/// identification.json, det.png and probes.csv there.
+EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& options);
+
+}  // namespace facenet::tasks

@@ -1,0 +1,115 @@
+#include "gallery_common.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "embed_common.h"
+#include "facenet/core/error.h"
+#include "facenet/infer/faces.h"
+#include "facenet/tasks/embed_tools.h"
+
+namespace facenet::tasks {
+
+namespace fs = std::filesystem;
+
+Labelled labelled_images(const std::string& folder, const std::string& what) {
+  if (!fs::is_directory(folder)) throw Error(what + " '" + folder + "' is not a folder");
+  Labelled out;
+  for (auto& [path, name] : list_images(folder)) {
+    const fs::path rel(name);
+    out.paths.push_back(path);
+    out.names.push_back(name);
+    out.identities.push_back(rel.has_parent_path() ? rel.begin()->string() : rel.stem().string());
+  }
+  if (out.paths.empty()) throw Error(what + " '" + folder + "' holds no images");
+  return out;
+}
+
+std::vector<float> unit_mean(const float* rows, const std::vector<int64_t>& idx, const std::vector<double>& weights,
+                             int64_t dim) {
+  std::vector<double> sum(static_cast<size_t>(dim), 0.0);
+  for (size_t i = 0; i < idx.size(); ++i)
+    for (int64_t j = 0; j < dim; ++j) sum[static_cast<size_t>(j)] += weights[i] * rows[idx[i] * dim + j];
+  double norm = 0;
+  for (double v : sum) norm += v * v;
+  norm = std::sqrt(std::max(norm, 1e-24));
+  std::vector<float> out(static_cast<size_t>(dim));
+  for (int64_t j = 0; j < dim; ++j) out[static_cast<size_t>(j)] = static_cast<float>(sum[static_cast<size_t>(j)] / norm);
+  return out;
+}
+
+infer::Gallery embed_gallery(const infer::LoadedNetwork& net, const std::string& model, const std::string& digest,
+                             const Labelled& all, bool mean, int64_t batch_size, int threads,
+                             const DetectArgs& detect) {
+  const auto plan = infer::face_plan(net.meta, {detect.detect, detect.detect_model, true});
+  torch::Tensor emb;
+  Labelled images;
+  if (plan.active()) {
+    const auto f = infer::embed_photo_faces(net, all.paths, plan, batch_size, "enroll");
+    emb = f.embeddings;
+    for (auto i : f.photo) {
+      images.paths.push_back(all.paths[static_cast<size_t>(i)]);
+      images.names.push_back(all.names[static_cast<size_t>(i)]);
+      images.identities.push_back(all.identities[static_cast<size_t>(i)]);
+    }
+  } else {
+    emb = embed_paths(net, all.paths, batch_size, threads);
+    images = all;
+  }
+  infer::Gallery g;
+  g.model_digest = digest;
+  g.model = model;
+  g.meta = net.meta;
+  g.mean = mean;
+  g.dim = emb.size(1);
+  std::map<std::string, std::vector<int64_t>> members;
+  for (size_t i = 0; i < images.paths.size(); ++i) members[images.identities[i]].push_back(static_cast<int64_t>(i));
+  const float* p = emb.data_ptr<float>();
+  for (const auto& [id, idx] : members) {
+    const auto label = static_cast<int32_t>(g.identities.size());
+    g.identities.push_back(id);
+    g.counts.push_back(static_cast<int64_t>(idx.size()));
+    if (mean) {
+      const auto m = unit_mean(p, idx, std::vector<double>(idx.size(), 1.0), g.dim);
+      g.embeddings.insert(g.embeddings.end(), m.begin(), m.end());
+      g.labels.push_back(label);
+      g.sources.push_back(fmt::format("mean of {}", idx.size()));
+    } else {
+      for (auto i : idx) {
+        g.embeddings.insert(g.embeddings.end(), p + i * g.dim, p + (i + 1) * g.dim);
+        g.labels.push_back(label);
+        g.sources.push_back(images.names[static_cast<size_t>(i)]);
+      }
+    }
+  }
+  return g;
+}
+
+std::string absolute_path(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
+
+OpenGallery open_gallery(const std::string& model, const std::string& gallery, bool folder_means, int64_t batch_size,
+                         int threads, const DetectArgs& detect, InferenceDtype dtype) {
+  OpenGallery o;
+  if (fs::is_regular_file(gallery)) {
+    o.gallery = infer::load_gallery(gallery);
+    o.model = model.empty() ? o.gallery.model : model;
+    infer::require_same_model(o.gallery, gallery, infer::model_digest(o.model), o.model);
+    o.net = infer::load_network(o.model, dtype);
+    if (o.net.meta.embedding_size != o.gallery.dim)
+      throw Error(fmt::format("gallery '{}' holds {}-d embeddings, model '{}' gives {}-d", gallery, o.gallery.dim, o.model,
+                              o.net.meta.embedding_size));
+    return o;
+  }
+  if (model.empty()) throw ConfigError("--model is required when the gallery '" + gallery + "' is a folder");
+  const auto images = labelled_images(gallery, "gallery");
+  o.model = model;
+  o.net = infer::load_network(model, dtype);
+  o.gallery = embed_gallery(o.net, absolute_path(model), "", images, folder_means, batch_size, threads, detect);
+  return o;
+}
+
+}  // namespace facenet::tasks
