@@ -130,7 +130,7 @@ Checkpoint Checkpoint::open(const std::string& path) {
 
 const std::vector<std::string>& resume_fixed_keys() {
   static const std::vector<std::string> keys{
-      "model.backbone",    "model.embedding_size",     "loss.type",     "data.preprocess.image_size",
+      "model.backbone",    "model.embedding_size",     "loss.head",     "data.preprocess.image_size",
       "data.preprocess.center_crop", "data.preprocess.resize", "data.preprocess.normalization",
       "data.preprocess.channel_order", "data.sampler", "data.val_split", "data.val_split_by",
       "data.include_identities", "train.optimizer", "runtime.seed"};
@@ -145,7 +145,9 @@ std::vector<std::string> changed_fixed_keys(const Config& a, const Config& b) {
   const std::vector<std::pair<const char*, bool>> same{
       {"model.backbone", a.model.backbone == b.model.backbone},
       {"model.embedding_size", a.model.embedding_size == b.model.embedding_size},
-      {"loss.type", a.loss.type == b.loss.type},
+      {"loss.head", a.loss.head == b.loss.head},
+      // Its value may change, but not to or from 0: the term decides how batches are sampled.
+      {"loss.triplet_weight", a.loss.has_triplet_term() == b.loss.has_triplet_term()},
       {"data.preprocess.image_size", pa.image_size == pb.image_size},
       {"data.preprocess.center_crop", pa.center_crop == pb.center_crop},
       {"data.preprocess.resize", pa.resize == pb.resize},

@@ -12,7 +12,6 @@ namespace facenet {
     return "?";                                           \
   }
 FACENET_ENUM_TO_STRING(Backbone)
-FACENET_ENUM_TO_STRING(LossType)
 FACENET_ENUM_TO_STRING(TripletDistance)
 FACENET_ENUM_TO_STRING(Mining)
 FACENET_ENUM_TO_STRING(SamplerKind)
@@ -32,12 +31,5 @@ FACENET_ENUM_TO_STRING(FaceDetector)
 FACENET_ENUM_TO_STRING(Amp)
 FACENET_ENUM_TO_STRING(InferenceDtype)
 #undef FACENET_ENUM_TO_STRING
-
-bool has_classifier(LossType v) { return v != LossType::Triplet; }
-
-bool has_triplet(LossType v) {
-  return v == LossType::Triplet || v == LossType::SoftmaxTriplet || v == LossType::ArcFaceTriplet ||
-         v == LossType::CosFaceTriplet;
-}
 
 }  // namespace facenet

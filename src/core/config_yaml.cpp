@@ -14,6 +14,7 @@
 
 #include "enum_names.h"
 #include "facenet/core/error.h"
+#include "legacy_loss_keys.h"
 
 namespace facenet {
 namespace {
@@ -51,6 +52,17 @@ struct Codec<std::string> {
     return n.as<std::string>();
   }
   static YAML::Node write(const std::string& v) { return YAML::Node(v); }
+};
+template <>
+struct Codec<std::optional<double>> {
+  static std::string type() { return "a number or empty"; }
+  static std::optional<double> read(const YAML::Node& n) {
+    if (n.IsNull()) return std::nullopt;
+    return Codec<double>::read(n);
+  }
+  static YAML::Node write(const std::optional<double>& v) {
+    return v ? Codec<double>::write(*v) : YAML::Node(YAML::NodeType::Null);
+  }
 };
 template <>
 struct Codec<std::vector<int64_t>> {
@@ -135,7 +147,7 @@ const std::vector<Field>& fields() {
       F("model.embedding_size", model.embedding_size),
       F("model.dropout_keep", model.dropout_keep),
       F("model.bn_momentum", model.bn_momentum),
-      F("loss.type", loss.type),
+      F("loss.head", loss.head),
       F("loss.ce_weight", loss.ce_weight),
       F("loss.triplet_weight", loss.triplet_weight),
       F("loss.alpha", loss.alpha),
@@ -143,8 +155,7 @@ const std::vector<Field>& fields() {
       F("loss.mining", loss.mining),
       F("loss.label_smoothing", loss.label_smoothing),
       F("loss.scale", loss.scale),
-      F("loss.arcface_m", loss.arcface_m),
-      F("loss.cosface_m", loss.cosface_m),
+      F("loss.margin", loss.margin),
       F("data.root", data.root),
       F("data.annotation", data.annotation),
       F("data.rec", data.rec),
@@ -277,12 +288,14 @@ std::string nearest_key(const std::string& key) {
 }
 
 /// Where each key was last set, for messages: "file:line" or "--set key=value".
-using Origins = std::map<std::string, std::string>;
+using Origins = KeyOrigins;
 
 struct Loader {
   Config& config;
   Origins& origins;
   std::vector<std::string> errors;
+  Origins set_here;  ///< the keys the source being read (a file, or the --set list) set
+  LegacyLossKeys legacy;
 
   void unknown(const std::string& key, const std::string& where) {
     errors.push_back(where + ": unknown key '" + key + "' (did you mean '" + nearest_key(key) + "'?)");
@@ -291,6 +304,7 @@ struct Loader {
   void set(const std::string& key, const YAML::Node& value, const std::string& where) {
     const Field* f = find_field(key);
     if (!f) {
+      if (legacy.read(key, value, where, errors)) return;
       if (is_section(key))
         errors.push_back(where + ": '" + key + "' is a section; give it keys, not a value");
       else
@@ -300,6 +314,7 @@ struct Loader {
     try {
       f->read(config, value);
       origins[key] = where;
+      set_here[key] = where;
     } catch (const YAML::Exception&) {
       std::string shown = value.IsScalar() ? "'" + value.Scalar() + "'" : "a non-scalar value";
       errors.push_back(where + ": " + key + " must be " + f->type + ", got " + shown);
@@ -343,6 +358,12 @@ struct Loader {
       return;
     }
     set(key, value, where);
+  }
+
+  /// The source is read whole: map its old keys onto their replacements.
+  void end_source() {
+    legacy.apply(config, origins, set_here, errors);
+    set_here.clear();
   }
 
   void throw_if_errors() const {
@@ -389,9 +410,10 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(c.loss.label_smoothing >= 0 && c.loss.label_smoothing < 1, "loss.label_smoothing",
             c.loss.label_smoothing, "must be in [0, 1)");
   v.require(c.loss.scale > 0, "loss.scale", c.loss.scale, "must be > 0");
-  v.require(c.loss.arcface_m >= 0 && c.loss.arcface_m < 3.14159, "loss.arcface_m", c.loss.arcface_m,
-            "must be in [0, pi)");
-  v.require(c.loss.cosface_m >= 0, "loss.cosface_m", c.loss.cosface_m, "must be >= 0");
+  v.require(!c.loss.head.empty(), "loss.head", "''", "must name a head (softmax, arcface, cosface, ...) or none");
+  v.require(c.loss.has_head() || c.loss.has_triplet_term(), "loss.head", c.loss.head,
+            "needs loss.triplet_weight > 0: without a head or the triplet term there is nothing to train");
+  if (c.loss.margin) v.require(*c.loss.margin >= 0, "loss.margin", *c.loss.margin, "must be >= 0");
 
   const auto& p = c.data.preprocess;
   const int64_t min_size = c.model.backbone == Backbone::InceptionResNetV1 ? 80 : 32;
@@ -423,7 +445,7 @@ void validate_with(const Config& c, const Origins& origins) {
 
   const auto& t = c.train;
   v.require(t.batch_size >= 2, "train.batch_size", t.batch_size, "must be >= 2");
-  if (has_triplet(c.loss.type)) {
+  if (c.loss.has_triplet_term()) {
     if (c.data.sampler == SamplerKind::Triplet) {
       v.require(t.batch_size % 3 == 0, "train.batch_size", t.batch_size,
                 "must be a multiple of 3 for anchor|positive|negative triplet batches");
@@ -465,8 +487,8 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(!t.schedule_by_time || t.max_minutes > 0, "train.schedule_by_time", t.schedule_by_time,
             "needs train.max_minutes > 0 (the time budget the schedule spans)");
   if (t.gather_embeddings)
-    v.require(has_triplet(c.loss.type), "train.gather_embeddings", "true",
-              "needs a loss with a triplet term (loss.type " + to_string(c.loss.type) + " has none)");
+    v.require(c.loss.has_triplet_term(), "train.gather_embeddings", "true",
+              "needs the triplet term (loss.triplet_weight is 0)");
   v.require(t.log_every_steps >= 1, "train.log_every_steps", t.log_every_steps, "must be >= 1");
 
   const auto& e = c.eval;
@@ -510,14 +532,16 @@ Config load_impl(const YAML::Node& root, const std::string& source,
                  const std::vector<std::string>& overrides) {
   Config config;
   Origins origins;
-  Loader loader{config, origins, {}};
+  Loader loader{config, origins, {}, {}, {}};
   if (root.IsDefined() && !root.IsNull()) {
     if (!root.IsMap())
       throw ConfigError(source + ":" + std::to_string(root.Mark().line + 1) +
                         ": the config must be a map of sections (model, data, train, ...)");
     loader.walk(root, "", source);
+    loader.end_source();
   }
   for (const auto& o : overrides) loader.override_(o);
+  loader.end_source();
   loader.throw_if_errors();
   validate_with(config, origins);
   return config;
@@ -561,8 +585,9 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 
 void apply_overrides(Config& config, const std::vector<std::string>& overrides) {
   Origins origins;
-  Loader loader{config, origins, {}};
+  Loader loader{config, origins, {}, {}, {}};
   for (const auto& o : overrides) loader.override_(o);
+  loader.end_source();
   loader.throw_if_errors();
   validate_with(config, origins);
 }

@@ -22,10 +22,6 @@ const EnumTable<E>& enum_names();
 
 FACENET_ENUM_TABLE(Backbone, {Backbone::MobileNet, "mobilenet"},
                    {Backbone::InceptionResNetV1, "inception_resnet_v1"})
-FACENET_ENUM_TABLE(LossType, {LossType::Softmax, "softmax"}, {LossType::Triplet, "triplet"},
-                   {LossType::SoftmaxTriplet, "softmax_triplet"}, {LossType::ArcFace, "arcface"},
-                   {LossType::CosFace, "cosface"}, {LossType::ArcFaceTriplet, "arcface_triplet"},
-                   {LossType::CosFaceTriplet, "cosface_triplet"})
 FACENET_ENUM_TABLE(TripletDistance, {TripletDistance::Euclidean, "euclidean"},
                    {TripletDistance::SquaredEuclidean, "squared_euclidean"})
 FACENET_ENUM_TABLE(Mining, {Mining::None, "none"}, {Mining::BatchAll, "batch_all"},

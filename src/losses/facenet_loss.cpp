@@ -3,40 +3,17 @@
 #include <torch/nn/functional/loss.h>
 
 #include "facenet/core/error.h"
+#include "facenet/losses/head_registry.h"
 
 namespace facenet::losses {
 
-BatchLayout batch_layout_for(const LossConfig& config) {
-  return config.mining == Mining::None ? BatchLayout::Thirds : BatchLayout::Identities;
-}
-
 FaceNetLossImpl::FaceNetLossImpl(const LossConfig& config, int64_t num_classes, int64_t embedding_size)
     : config_(config), num_classes_(num_classes) {
-  if (!has_classifier(config.type)) return;
+  if (!config.has_head()) return;
   if (num_classes <= 0)
-    throw ConfigError("loss.type " + to_string(config.type) + " needs the number of classes (got " +
+    throw ConfigError("loss.head " + config.head + " needs the number of classes (got " +
                       std::to_string(num_classes) + ")");
-  ClassifierHeadOptions o;
-  o.kind = head_kind_for(config.type);
-  o.in_features = embedding_size;
-  o.num_classes = num_classes;
-  o.scale = config.scale;
-  o.margin = o.kind == HeadKind::CosFace ? config.cosface_m : config.arcface_m;
-  classifier = register_module("classifier", ClassifierHead(o));
-}
-
-LossOutput FaceNetLossImpl::compute(const torch::Tensor& prelogits, const torch::Tensor& embeddings,
-                                    const torch::Tensor& labels) {
-  return compute(prelogits, embeddings, labels, batch_layout_for(config_));
-}
-
-LossOutput FaceNetLossImpl::compute(const torch::Tensor& prelogits, const torch::Tensor& embeddings,
-                                    const torch::Tensor& labels, BatchLayout layout) {
-  if (labels.dim() != 1 || labels.size(0) != embeddings.size(0) || prelogits.size(0) != embeddings.size(0))
-    throw Error("FaceNetLoss: prelogits, embeddings and labels must have the same batch size (" +
-                std::to_string(prelogits.size(0)) + ", " + std::to_string(embeddings.size(0)) + ", " +
-                std::to_string(labels.size(0)) + ")");
-  return compute(prelogits, labels, embeddings, labels, layout);
+  classifier_ = register_module("classifier", make_head(config.head, head_options(config, num_classes, embedding_size)));
 }
 
 LossOutput FaceNetLossImpl::compute(const torch::Tensor& prelogits, const torch::Tensor& labels,
@@ -56,15 +33,15 @@ LossOutput FaceNetLossImpl::compute(const torch::Tensor& prelogits, const torch:
   out.accuracy = zero;
   out.active_fraction = zero;
 
-  if (classifier) {
+  if (classifier_) {
     out.has_ce = true;
-    auto head = classifier->forward(prelogits, labels);
+    auto head = classifier_->forward(prelogits, labels);
     namespace F = torch::nn::functional;
     out.ce = F::cross_entropy(head.logits, labels, F::CrossEntropyFuncOptions().label_smoothing(config_.label_smoothing));
     out.accuracy = (head.scores.argmax(1) == labels).to(triplet_embeddings.scalar_type()).mean().detach();
     out.total = out.total + config_.ce_weight * out.ce;
   }
-  if (has_triplet(config_.type)) {
+  if (config_.has_triplet_term()) {
     out.has_triplet = true;
     TripletLossResult t;
     if (layout == BatchLayout::Thirds) {

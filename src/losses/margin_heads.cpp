@@ -1,8 +1,6 @@
 #include "facenet/losses/margin_heads.h"
 
-#include <torch/nn/functional/linear.h>
 #include <torch/nn/functional/normalization.h>
-#include <torch/nn/init.h>
 
 #include <cmath>
 
@@ -23,23 +21,6 @@ torch::Tensor target_mask(const torch::Tensor& cosine, const torch::Tensor& labe
 
 }  // namespace
 
-HeadKind head_kind_for(LossType type) {
-  switch (type) {
-    case LossType::Softmax:
-    case LossType::SoftmaxTriplet:
-      return HeadKind::Softmax;
-    case LossType::ArcFace:
-    case LossType::ArcFaceTriplet:
-      return HeadKind::ArcFace;
-    case LossType::CosFace:
-    case LossType::CosFaceTriplet:
-      return HeadKind::CosFace;
-    case LossType::Triplet:
-      break;
-  }
-  throw Error("loss.type: " + to_string(type) + " has no classification head");
-}
-
 torch::Tensor cosine_logits(const torch::Tensor& x, const torch::Tensor& weight) {
   return l2n(x).matmul(l2n(weight).t());
 }
@@ -56,45 +37,6 @@ torch::Tensor arcface_logits(const torch::Tensor& cosine, const torch::Tensor& l
 
 torch::Tensor cosface_logits(const torch::Tensor& cosine, const torch::Tensor& labels, double s, double m) {
   return torch::where(target_mask(cosine, labels), cosine - m, cosine) * s;
-}
-
-ClassifierHeadImpl::ClassifierHeadImpl(const ClassifierHeadOptions& options) : options_(options) {
-  if (options.in_features <= 0 || options.num_classes <= 0)
-    throw ConfigError("classifier head: in_features and num_classes must be > 0 (got " +
-                      std::to_string(options.in_features) + ", " + std::to_string(options.num_classes) + ")");
-  weight = register_parameter("weight", torch::empty({options.num_classes, options.in_features}));
-  if (options.kind == HeadKind::Softmax) {
-    // nn.Linear's default initialisation, as the seed's classifier.
-    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
-    const double bound = 1.0 / std::sqrt(static_cast<double>(options.in_features));
-    bias = register_parameter("bias", torch::empty({options.num_classes}).uniform_(-bound, bound));
-  } else {
-    torch::NoGradGuard no_grad;
-    weight.normal_(0.0, 0.01);  // insightface's class-centre initialisation
-  }
-}
-
-torch::Tensor ClassifierHeadImpl::scores(const torch::Tensor& x) {
-  if (options_.kind == HeadKind::Softmax) return F::linear(x, weight, bias);
-  return cosine_logits(x, weight) * options_.scale;
-}
-
-HeadOutput ClassifierHeadImpl::forward(const torch::Tensor& x, const torch::Tensor& labels) {
-  switch (options_.kind) {
-    case HeadKind::Softmax: {
-      auto logits = F::linear(x, weight, bias);
-      return {logits, logits};
-    }
-    case HeadKind::ArcFace: {
-      auto cos = cosine_logits(x, weight);
-      return {arcface_logits(cos, labels, options_.scale, options_.margin), cos * options_.scale};
-    }
-    case HeadKind::CosFace: {
-      auto cos = cosine_logits(x, weight);
-      return {cosface_logits(cos, labels, options_.scale, options_.margin), cos * options_.scale};
-    }
-  }
-  throw Error("classifier head: unknown kind");
 }
 
 }  // namespace facenet::losses

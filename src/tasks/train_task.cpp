@@ -7,6 +7,7 @@
 #include "facenet/core/error.h"
 #include "facenet/core/logging.h"
 #include "facenet/core/signals.h"
+#include "facenet/losses/head_registry.h"
 #include "facenet/tasks/launcher.h"
 #include "facenet/train/trainer.h"
 
@@ -26,6 +27,7 @@ int run_train(const TrainTaskOptions& o) {
     if (o.config_path.empty()) throw ConfigError("train needs --config FILE (or --resume RUN_DIR)");
     config = load_config(o.config_path, o.overrides);
   }
+  losses::check_head(config.loss);  // before the run folder exists
   set_log_level(config.runtime.log_level);
   // The config was checked once here; each worker re-reads it with the same arguments.
   if (o.nproc > 1) return run_local_workers(o.nproc);

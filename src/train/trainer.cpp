@@ -11,6 +11,7 @@
 #include "facenet/data/sampler.h"
 #include "facenet/infer/batches.h"
 #include "facenet/infer/network_embed.h"
+#include "facenet/losses/facenet_loss.h"
 #include "facenet/train/listeners.h"
 #include "facenet/train/lr_schedule.h"
 #include "facenet/train/optimizer.h"
@@ -141,8 +142,8 @@ void Trainer::build_data() {
 
 void Trainer::build_model() {
   model_ = models::make_model(config_.model);
-  const bool classifier = has_classifier(config_.loss.type);
-  loss_ = losses::FaceNetLoss(config_.loss, classifier ? dataset_.num_classes() : 0, config_.model.embedding_size);
+  const int64_t classes = config_.loss.has_head() ? dataset_.num_classes() : 0;
+  loss_ = losses::FaceNetLoss(config_.loss, classes, config_.model.embedding_size).ptr();
   model_->to(ctx_->device);
   loss_->to(ctx_->device);
   model_->use_channels_last(config_.runtime.channels_last);
@@ -184,7 +185,7 @@ void Trainer::build_evaluator() {
 void Trainer::resume(const Checkpoint& checkpoint) {
   if (begun_) throw Error("Trainer::resume(" + checkpoint.path() + ") must come before the first step");
   // Every rank reads the checkpoint (so it must be reachable at the same path everywhere).
-  checkpoint.load_into(*model_, loss_.ptr().get(), optimizer_.get(), /*restore_rng=*/true);
+  checkpoint.load_into(*model_, loss_.get(), optimizer_.get(), /*restore_rng=*/true);
   const int world = ctx_->world();
   state_ = checkpoint.info().state;
   scaler_ = GradScaler(precision_ == Precision::FP16, {state_.loss_scale, state_.loss_scale_growth_tracker});
@@ -202,7 +203,7 @@ data::BatchLoader& Trainer::loader() {
   const int world = ctx_->world();
   auto sampler = data::BatchSampler::from_config(dataset_, config_.data, config_.train.batch_size * world,
                                                  static_cast<uint64_t>(config_.runtime.seed),
-                                                 !has_triplet(config_.loss.type));
+                                                 !config_.loss.has_triplet_term());
   // With another number of processes the global batch may differ: the sampler's stream then
   // continues in the new batch size (the step count and schedule position stay).
   if (!state_.sampler.empty()) sampler.restore(state_.sampler, /*any_batch_size=*/state_.world_size != world);
@@ -365,7 +366,7 @@ std::string Trainer::save(const std::string& name) {
   if (!is_main()) return path;
   state_.sampler = loader().sampler_state();
   listeners_.each([&](TrainingListener& l) { l.on_before_checkpoint(*this, path); });
-  save_checkpoint(path, CheckpointParts{config_, state_, loss_->num_classes(), *model_, loss_.ptr().get(),
+  save_checkpoint(path, CheckpointParts{config_, state_, loss_->num_classes(), *model_, loss_.get(),
                                         optimizer_.get()});
   if (name == "best.pt") result_.best_checkpoint = path;
   listeners_.each([&](TrainingListener& l) { l.on_checkpoint(*this, path); });
@@ -426,7 +427,7 @@ void Trainer::end_of_epoch(int64_t epoch) {
 
 /// Top-1 of the classifier on the held-out images (data.val_split by image keeps the labels).
 double Trainer::validation_accuracy() {
-  if (val_.size() == 0 || !loss_->classifier) return -1;
+  if (val_.size() == 0 || !loss_->classifier()) return -1;
   torch::NoGradGuard no_grad;
   model_->eval();
   std::vector<int64_t> labels;
@@ -437,7 +438,7 @@ double Trainer::validation_accuracy() {
     for (int64_t i = begin; i < end; ++i) indices.push_back(i);
     auto x = data::load_sample_images(val_, indices, config_.data.preprocess, false, ctx_->data_workers);
     auto out = model_->forward_train(x.to(ctx_->device));
-    return loss_->classifier->scores(out.prelogits).argmax(1).cpu();
+    return loss_->classifier()->scores(out.prelogits).argmax(1).cpu();
   });
   set_train_mode(*model_, config_.train.freeze_bn);
   const auto correct = predicted.eq(torch::tensor(labels)).sum().item<int64_t>();

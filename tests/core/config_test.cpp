@@ -1,4 +1,10 @@
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+#include <tuple>
 
 #include "facenet/core/config_yaml.h"
 #include "facenet/core/error.h"
@@ -14,6 +20,24 @@ std::string error_of(const std::string& yaml, const std::vector<std::string>& ov
   }
   return "";
 }
+
+/// What `fn` logged at warn level or above.
+template <class F>
+std::string warnings_of(F&& fn) {
+  std::ostringstream os;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(os);
+  sink->set_level(spdlog::level::warn);
+  auto& sinks = spdlog::default_logger()->sinks();
+  sinks.push_back(sink);
+  try {
+    fn();
+  } catch (...) {
+    sinks.pop_back();
+    throw;
+  }
+  sinks.pop_back();
+  return os.str();
+}
 }  // namespace
 
 TEST(Config, DefaultsAreValidAndMatchTheSeed) {
@@ -21,7 +45,9 @@ TEST(Config, DefaultsAreValidAndMatchTheSeed) {
   EXPECT_EQ(c.model.backbone, Backbone::MobileNet);
   EXPECT_EQ(c.model.embedding_size, 128);
   EXPECT_DOUBLE_EQ(c.loss.alpha, 0.2);
-  EXPECT_EQ(c.loss.type, LossType::SoftmaxTriplet);
+  EXPECT_EQ(c.loss.head, "softmax");  // softmax + triplet
+  EXPECT_DOUBLE_EQ(c.loss.triplet_weight, 1.0);
+  EXPECT_FALSE(c.loss.margin.has_value());
   EXPECT_EQ(c.train.batch_size, 96);
   EXPECT_EQ(c.data.preprocess.normalization, Normalization::Fixed);
 }
@@ -180,4 +206,106 @@ TEST(Config, CropSectionParsesAndValidates) {
   EXPECT_NE(error_of("data:\n  crop:\n    rule: margin\n    detector: haar\n    margin: -2\n").find("data.crop.margin"),
             std::string::npos);
   EXPECT_EQ(error_of("data:\n  crop:\n    rule: margin\n    detector: haar\n"), "");
+}
+
+TEST(Config, LossHeadMarginAndTripletWeight) {
+  const Config c = load_config_text("loss:\n  head: cosface\n  margin: 0.3\n  triplet_weight: 0\n", "t.yaml");
+  EXPECT_EQ(c.loss.head, "cosface");
+  EXPECT_DOUBLE_EQ(c.loss.margin.value_or(-1), 0.3);
+  EXPECT_FALSE(c.loss.has_triplet_term());
+  EXPECT_NE(to_yaml(c).find("head: cosface"), std::string::npos) << to_yaml(c);
+  EXPECT_NE(to_yaml(c).find("margin: 0.3"), std::string::npos) << to_yaml(c);
+  // Unset, the margin is the head's own; it prints empty and reads back unset, in a file or --set.
+  const auto unset = to_yaml(load_config_text("", "t.yaml"));
+  EXPECT_NE(unset.find("  margin: ~\n"), std::string::npos) << unset;
+  EXPECT_FALSE(load_config_text(unset, "round.yaml").loss.margin.has_value());
+  EXPECT_FALSE(load_config_text("loss:\n  margin: 0.3\n", "t.yaml", {"loss.margin="}).loss.margin.has_value());
+  // The head's name is checked where heads are registered (losses::check_head); here only the rules.
+  EXPECT_NE(error_of("loss:\n  head: none\n  triplet_weight: 0\n").find("nothing to train"), std::string::npos);
+  EXPECT_NE(error_of("loss:\n  margin: -0.1\n").find("loss.margin (-0.1) must be >= 0"), std::string::npos);
+  EXPECT_NE(error_of("loss:\n  triplet_weight: 0\ntrain:\n  gather_embeddings: true\n").find("loss.triplet_weight is 0"),
+            std::string::npos);
+  // Without the triplet term the batch need not hold thirds.
+  EXPECT_EQ(error_of("loss:\n  triplet_weight: 0\ntrain:\n  batch_size: 32\n"), "");
+}
+
+// Configs and checkpoints from before loss.head: every old loss.type maps onto the head and
+// the triplet term it meant, with a warning that names the replacement.
+TEST(Config, OldLossTypeMapsOntoHeadAndTripletWeight) {
+  const std::vector<std::tuple<std::string, std::string, double>> cases{
+      {"softmax", "softmax", 0.0},  // the old single-term types ignored the default weight 1
+      {"triplet", "none", 1.0},     {"softmax_triplet", "softmax", 1.0}, {"arcface", "arcface", 0.0},
+      {"cosface", "cosface", 0.0},  {"arcface_triplet", "arcface", 1.0}, {"cosface_triplet", "cosface", 1.0}};
+  for (const auto& [type, head, weight] : cases) {
+    Config c;
+    const auto warned = warnings_of([&, type = type] { c = load_config_text("loss:\n  type: " + type + "\n", "old.yaml"); });
+    EXPECT_EQ(c.loss.head, head) << type;
+    EXPECT_EQ(c.loss.triplet_weight, weight) << type;
+    EXPECT_NE(warned.find("loss.type: " + type + " (old.yaml:2) is deprecated; use loss.head: " + head +
+                          (weight > 0 ? " with loss.triplet_weight > 0" : " with loss.triplet_weight: 0")),
+              std::string::npos)
+        << warned;
+  }
+  const auto msg = error_of("loss:\n  type: arcface_softmax\n");
+  EXPECT_NE(msg.find("test.yaml:2: loss.type (deprecated; use loss.head) must be one of softmax | triplet"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(Config, OldCheckpointsEmbeddedLossSectionLoads) {
+  // The loss section as checkpoints wrote it before loss.head: every key, old ones included.
+  const std::string old = "loss:\n  type: arcface_triplet\n  ce_weight: 1\n  triplet_weight: 0.5\n  alpha: 0.2\n"
+                          "  distance: euclidean\n  mining: none\n  label_smoothing: 0\n  scale: 64\n"
+                          "  arcface_m: 0.4\n  cosface_m: 0.35\n";
+  Config c;
+  const auto warned = warnings_of([&] { c = load_config_text(old, "last.pt (embedded config)"); });
+  EXPECT_EQ(c.loss.head, "arcface");
+  EXPECT_DOUBLE_EQ(c.loss.triplet_weight, 0.5);
+  EXPECT_DOUBLE_EQ(c.loss.margin.value_or(-1), 0.4);  // arcface_m; cosface_m belonged to another head
+  EXPECT_NE(warned.find("loss.arcface_m (last.pt (embedded config):10) is deprecated; use loss.margin with "
+                        "loss.head: arcface"),
+            std::string::npos)
+      << warned;
+  EXPECT_NE(warned.find("loss.cosface_m (last.pt (embedded config):11) is deprecated; use loss.margin with "
+                        "loss.head: cosface (no effect here: loss.head is arcface)"),
+            std::string::npos)
+      << warned;
+  EXPECT_EQ(std::count(warned.begin(), warned.end(), '\n'), 1) << warned;  // one line per source
+  // It is written back with the new keys only.
+  const auto text = to_yaml(c);
+  EXPECT_NE(text.find("head: arcface"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\n  type:"), std::string::npos) << text;
+  EXPECT_EQ(text.find("arcface_m"), std::string::npos) << text;
+  EXPECT_EQ(to_yaml(load_config_text(text, "new.yaml")), text);
+}
+
+TEST(Config, OldAndNewLossKeysTogether) {
+  // In one source, an old key beside its replacement is ambiguous: an error naming both lines.
+  auto msg = error_of("loss:\n  type: arcface\n  head: cosface\n");
+  EXPECT_NE(msg.find("test.yaml:2: loss.type is replaced by loss.head, which test.yaml:3 sets too"), std::string::npos)
+      << msg;
+  msg = error_of("loss:\n  head: arcface\n  margin: 0.3\n  arcface_m: 0.4\n");
+  EXPECT_NE(msg.find("test.yaml:4: loss.arcface_m is replaced by loss.margin, which test.yaml:3 sets too"),
+            std::string::npos)
+      << msg;
+  msg = error_of("", {"loss.head=softmax", "loss.type=triplet"});
+  EXPECT_NE(msg.find("--set loss.type=triplet: loss.type is replaced by loss.head"), std::string::npos) << msg;
+  // A later source wins as always: an old --set on a new file (as README commands still do).
+  const auto file = "loss:\n  head: softmax\n  triplet_weight: 0.5\n";
+  Config c = load_config_text(file, "new.yaml", {"loss.type=cosface_triplet"});
+  EXPECT_EQ(c.loss.head, "cosface");
+  EXPECT_DOUBLE_EQ(c.loss.triplet_weight, 0.5);
+  EXPECT_FALSE(c.loss.margin.has_value());  // CosFace's own 0.35, as loss.cosface_m's default was
+  c = load_config_text(file, "new.yaml", {"loss.type=softmax"});
+  EXPECT_EQ(c.loss.triplet_weight, 0.0);
+  c = load_config_text("loss:\n  head: softmax\n  triplet_weight: 0\n", "new.yaml", {"loss.type=softmax_triplet"});
+  EXPECT_DOUBLE_EQ(c.loss.triplet_weight, 1.0);  // the old type's weight unless given
+  c = load_config_text("loss:\n  head: cosface\n  margin: 0.2\n", "new.yaml", {"loss.arcface_m=0.3", "loss.type=arcface"});
+  EXPECT_EQ(c.loss.head, "arcface");
+  EXPECT_DOUBLE_EQ(c.loss.margin.value_or(-1), 0.3);
+  // A new --set on an old file: also fine, the later value wins.
+  c = load_config_text("loss:\n  type: arcface\n  arcface_m: 0.4\n", "old.yaml", {"loss.margin=0.1", "loss.head=cosface"});
+  EXPECT_EQ(c.loss.head, "cosface");
+  EXPECT_DOUBLE_EQ(c.loss.margin.value_or(-1), 0.1);
+  EXPECT_EQ(c.loss.triplet_weight, 0.0);  // arcface had no triplet term
 }

@@ -1,16 +1,19 @@
-// FaceNetLoss: the configured combination of CE and triplet terms.
+// FaceNetLoss: the configured combination of the head's CE and the triplet term.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "facenet/core/error.h"
+#include "facenet/losses/cosine_head.h"
 #include "facenet/losses/facenet_loss.h"
 
 using namespace facenet::losses;
 using facenet::LossConfig;
-using facenet::LossType;
 using facenet::Mining;
 
 namespace {
+
+/// The softmax head's parameters, by their checkpoint names.
+torch::Tensor param(FaceNetLoss& loss, const std::string& name) { return loss->named_parameters()[name]; }
 
 // Cross-entropy by hand: mean over rows of logsumexp(row) - row[label].
 double hand_ce(const torch::Tensor& logits, const torch::Tensor& labels) {
@@ -24,15 +27,15 @@ double hand_ce(const torch::Tensor& logits, const torch::Tensor& labels) {
 
 TEST(FaceNetLoss, SoftmaxTripletIsTheWeightedSum) {
   LossConfig c;
-  c.type = LossType::SoftmaxTriplet;
+  c.head = "softmax";
   c.ce_weight = 0.5;
   c.triplet_weight = 2.0;
   FaceNetLoss loss(c, 3, 2);
-  ASSERT_TRUE(loss->classifier);
+  ASSERT_TRUE(loss->classifier());
   {
     torch::NoGradGuard no_grad;
-    loss->classifier->weight.copy_(torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}, {-1.0f, -1.0f}}));
-    loss->classifier->bias.copy_(torch::tensor({0.0f, 0.5f, 0.0f}));
+    param(loss, "classifier.weight").copy_(torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}, {-1.0f, -1.0f}}));
+    param(loss, "classifier.bias").copy_(torch::tensor({0.0f, 0.5f, 0.0f}));
   }
   // Thirds: anchor (0,0), positive (.1,0), negative (0,.25) -> triplet .05 (see TripletThirds.SeedRecipe).
   auto emb = torch::tensor({{0.0f, 0.0f}, {0.1f, 0.0f}, {0.0f, 0.25f}}).requires_grad_(true);
@@ -49,20 +52,20 @@ TEST(FaceNetLoss, SoftmaxTripletIsTheWeightedSum) {
   EXPECT_NEAR(out.accuracy.item<double>(), 2.0 / 3, 1e-6);
   EXPECT_NEAR(out.active_fraction.item<double>(), 1.0, 1e-6);
   out.total.backward();
-  EXPECT_GT(loss->classifier->weight.grad().abs().sum().item<double>(), 0);
+  EXPECT_GT(param(loss, "classifier.weight").grad().abs().sum().item<double>(), 0);
   EXPECT_GT(emb.grad().abs().sum().item<double>(), 0);
   EXPECT_GT(pre.grad().abs().sum().item<double>(), 0);
 }
 
 TEST(FaceNetLoss, LabelSmoothing) {
   LossConfig c;
-  c.type = LossType::Softmax;
+  c.triplet_weight = 0;  // the softmax head alone
   c.label_smoothing = 0.1;
   FaceNetLoss loss(c, 3, 2);
   {
     torch::NoGradGuard no_grad;
-    loss->classifier->weight.copy_(torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}, {-1.0f, -1.0f}}));
-    loss->classifier->bias.zero_();
+    param(loss, "classifier.weight").copy_(torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}, {-1.0f, -1.0f}}));
+    param(loss, "classifier.bias").zero_();
   }
   auto pre = torch::tensor({{2.0f, 0.0f}});
   auto out = loss->compute(pre, pre, torch::tensor({1}, torch::kLong));
@@ -76,10 +79,10 @@ TEST(FaceNetLoss, LabelSmoothing) {
 
 TEST(FaceNetLoss, TripletOnlyHasNoClassifier) {
   LossConfig c;
-  c.type = LossType::Triplet;
+  c.head = "none";
   c.mining = Mining::BatchHard;
   FaceNetLoss loss(c, 0, 2);
-  EXPECT_FALSE(loss->classifier);
+  EXPECT_FALSE(loss->classifier());
   EXPECT_EQ(loss->parameters().size(), 0u);
   EXPECT_EQ(batch_layout_for(c), BatchLayout::Identities);
   // Batch-hard hand case from BatchHard.HandComputed (4 anchors) -> .7.
@@ -92,9 +95,9 @@ TEST(FaceNetLoss, TripletOnlyHasNoClassifier) {
 }
 
 TEST(FaceNetLoss, MarginHeadsAreRegisteredWithoutBias) {
-  for (auto type : {LossType::ArcFace, LossType::CosFaceTriplet}) {
+  for (const char* head : {"arcface", "cosface"}) {
     LossConfig c;
-    c.type = type;
+    c.head = head;
     c.mining = Mining::BatchAll;
     FaceNetLoss loss(c, 10, 128);
     const auto params = loss->named_parameters();
@@ -110,13 +113,14 @@ TEST(FaceNetLoss, MarginHeadsAreRegisteredWithoutBias) {
 
 TEST(FaceNetLoss, ArcFaceUsesMarginForLossAndPlainCosineForAccuracy) {
   LossConfig c;
-  c.type = LossType::ArcFace;
+  c.head = "arcface";
+  c.triplet_weight = 0;
   c.scale = 2.0;
-  c.arcface_m = 0.5;
+  c.margin = 0.5;
   FaceNetLoss loss(c, 2, 2);
   {
     torch::NoGradGuard no_grad;
-    loss->classifier->weight.copy_(torch::tensor({{1.0, 0.0}, {0.0, 1.0}}, torch::kFloat));
+    param(loss, "classifier.weight").copy_(torch::tensor({{1.0, 0.0}, {0.0, 1.0}}, torch::kFloat));
   }
   // Input direction (.8, .6): cos .8 vs .6; the target (class 0) is predicted correctly,
   // but its margin logit cos(acos(.8) + .5) = .4144 is below .6.
@@ -129,8 +133,20 @@ TEST(FaceNetLoss, ArcFaceUsesMarginForLossAndPlainCosineForAccuracy) {
   EXPECT_EQ(out.accuracy.item<double>(), 1.0);
 }
 
+TEST(FaceNetLoss, MarginUnsetIsTheHeadsOwnDefault) {
+  for (const auto& [head, expected] : {std::pair{"arcface", 0.5}, std::pair{"cosface", 0.35}}) {
+    LossConfig c;
+    c.head = head;
+    FaceNetLoss unset(c, 3, 4);
+    EXPECT_DOUBLE_EQ(dynamic_cast<CosineHead&>(*unset->classifier()).margin(), expected) << head;
+    c.margin = 0.2;
+    FaceNetLoss given(c, 3, 4);
+    EXPECT_DOUBLE_EQ(dynamic_cast<CosineHead&>(*given->classifier()).margin(), 0.2) << head;
+  }
+}
+
 TEST(FaceNetLoss, BadUsage) {
-  LossConfig c;  // softmax_triplet, mining none
+  LossConfig c;  // softmax head + triplet, mining none
   EXPECT_THROW(FaceNetLoss(c, 0, 128), facenet::ConfigError);
   FaceNetLoss loss(c, 4, 2);
   auto x = torch::zeros({4, 2});

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "facenet/core/error.h"
+#include "facenet/losses/head_registry.h"
 #include "facenet/losses/margin_heads.h"
 
 using namespace facenet::losses;
@@ -40,41 +41,36 @@ TEST(MarginLogits, CosFaceHandComputed) {
   EXPECT_TRUE(torch::allclose(logits, expected, 0, 1e-12)) << logits;
 }
 
-TEST(ClassifierHead, CosineOfNormalisedInputAndWeights) {
-  ClassifierHeadOptions o;
-  o.kind = HeadKind::CosFace;
+TEST(ClassifierHead, CosFaceIsCosineOfNormalisedInputAndWeights) {
+  HeadOptions o;
   o.in_features = 2;
   o.num_classes = 2;
   o.scale = 10;
   o.margin = 0.2;
-  ClassifierHead head(o);
-  EXPECT_FALSE(head->bias.defined());
-  EXPECT_EQ(head->named_parameters().size(), 1u);
+  auto head = make_head("cosface", o);
+  const auto params = head->named_parameters();
+  ASSERT_EQ(params.size(), 1u);  // no bias
   {
     torch::NoGradGuard no_grad;
-    head->weight.copy_(torch::tensor({{2.0, 0.0}, {0.0, -3.0}}));
+    params["weight"].copy_(torch::tensor({{2.0, 0.0}, {0.0, -3.0}}));
   }
   auto x = torch::tensor({{3.0, 4.0}});  // unit direction (.6, .8): cos = .6, -.8
   auto out = head->forward(x, torch::tensor({1}, torch::kLong));
   EXPECT_TRUE(torch::allclose(out.scores, torch::tensor({{6.0f, -8.0f}}), 0, 1e-5)) << out.scores;
   EXPECT_TRUE(torch::allclose(out.logits, torch::tensor({{6.0f, -10.0f}}), 0, 1e-5)) << out.logits;
+  EXPECT_TRUE(torch::equal(head->scores(x), out.scores));
 }
 
 TEST(ClassifierHead, SoftmaxIsLinearWithBias) {
-  ClassifierHeadOptions o;
+  HeadOptions o;
   o.in_features = 3;
   o.num_classes = 4;
-  ClassifierHead head(o);
-  EXPECT_EQ(head->bias.sizes().vec(), (std::vector<int64_t>{4}));
+  auto head = make_head("softmax", o);
+  const auto params = head->named_parameters();
+  ASSERT_EQ(params.keys(), (std::vector<std::string>{"weight", "bias"}));  // the checkpoint's order
+  EXPECT_EQ(params["bias"].sizes().vec(), (std::vector<int64_t>{4}));
   auto x = torch::randn({2, 3});
   auto out = head->forward(x, torch::tensor({0, 3}, torch::kLong));
-  EXPECT_TRUE(torch::allclose(out.logits, x.matmul(head->weight.t()) + head->bias));
+  EXPECT_TRUE(torch::allclose(out.logits, x.matmul(params["weight"].t()) + params["bias"]));
   EXPECT_TRUE(torch::equal(out.logits, out.scores));
-}
-
-TEST(ClassifierHead, KindFromLossType) {
-  EXPECT_EQ(head_kind_for(facenet::LossType::SoftmaxTriplet), HeadKind::Softmax);
-  EXPECT_EQ(head_kind_for(facenet::LossType::ArcFaceTriplet), HeadKind::ArcFace);
-  EXPECT_EQ(head_kind_for(facenet::LossType::CosFace), HeadKind::CosFace);
-  EXPECT_THROW(head_kind_for(facenet::LossType::Triplet), facenet::Error);
 }

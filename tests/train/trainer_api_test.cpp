@@ -155,8 +155,11 @@ TEST(TrainerApi, ResumeAllowsScheduleChangesButNotTheNetwork) {
   EXPECT_EQ(longer.model.embedding_size, 16);
   // Setting a fixed key to its stored value is fine; changing it is refused, naming it.
   EXPECT_NO_THROW(checkpoint.config_for_resume({"model.embedding_size=16"}));
+  // The triplet weight may change, but not turn the term off (the sampler depends on it).
+  EXPECT_DOUBLE_EQ(checkpoint.config_for_resume({"loss.triplet_weight=0.5"}).loss.triplet_weight, 0.5);
   for (const std::string change : {"model.embedding_size=32", "train.optimizer=sgd",
-                                   "data.preprocess.image_size=96", "loss.type=arcface", "runtime.seed=7"}) {
+                                   "data.preprocess.image_size=96", "loss.head=arcface", "loss.triplet_weight=0",
+                                   "runtime.seed=7"}) {
     try {
       checkpoint.config_for_resume({change});
       ADD_FAILURE() << change << " was accepted";

@@ -140,12 +140,12 @@ TEST(Trainer, EveryOptimizerAndLossRuns) {
     EXPECT_EQ(r.steps, 2) << opt;
   }
   const std::vector<std::vector<std::string>> losses{
-      {"loss.type=softmax"},
-      {"loss.type=triplet", "loss.mining=batch_all"},
-      {"loss.type=softmax_triplet", "loss.mining=semi_hard"},
-      {"loss.type=arcface"},
-      {"loss.type=cosface_triplet"},
-      {"loss.type=softmax_triplet", "data.sampler=triplet", "loss.mining=none"},
+      {"loss.triplet_weight=0"},
+      {"loss.head=none", "loss.mining=batch_all"},
+      {"loss.head=softmax", "loss.mining=semi_hard"},
+      {"loss.head=arcface", "loss.triplet_weight=0"},
+      {"loss.head=cosface"},
+      {"loss.head=softmax", "data.sampler=triplet", "loss.mining=none"},
   };
   for (const auto& extra : losses) {
     auto overrides = extra;

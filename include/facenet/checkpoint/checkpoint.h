@@ -81,10 +81,10 @@ class Checkpoint {
   std::shared_ptr<Archive> archive_;
 };
 
-/// The keys a resumed run cannot change: the backbone and embedding size, the loss type (the
-/// head), the preprocessing, the sampler kind, the validation split, the identity filter, the
-/// optimiser kind and the seed. Every other key (schedule, lr, batch sizes, evaluation, data
-/// location, threads, ...) may change on resume.
+/// The keys a resumed run cannot change: the backbone and embedding size, loss.head, the
+/// preprocessing, the sampler kind, the validation split, the identity filter, the optimiser
+/// kind and the seed. Every other key (schedule, lr, batch sizes, evaluation, data location,
+/// threads, ...) may change on resume; loss.triplet_weight may, but not to or from 0.
 const std::vector<std::string>& resume_fixed_keys();
 
 /// Resolves `--resume RUN_DIR|CHECKPOINT` to a checkpoint file (RUN_DIR/checkpoints/last.pt).

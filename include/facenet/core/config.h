@@ -3,13 +3,13 @@
 // YAML <-> struct conversion lives only in config_yaml.{h,cpp}; nothing else
 // looks options up by string. Defaults here are the built-in defaults.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace facenet {
 
 enum class Backbone { MobileNet, InceptionResNetV1 };
-enum class LossType { Softmax, Triplet, SoftmaxTriplet, ArcFace, CosFace, ArcFaceTriplet, CosFaceTriplet };
 enum class TripletDistance { Euclidean, SquaredEuclidean };
 /// `none`: the original recipe's anchor|positive|negative batch thirds.
 enum class Mining { None, BatchAll, BatchHard, SemiHard };
@@ -40,17 +40,22 @@ struct ModelConfig {
   double bn_momentum = 0.1;   ///< PyTorch convention (fraction of the new batch)
 };
 
+/// total = ce_weight * CE(head) + triplet_weight * triplet. The head is named, not enumerated:
+/// losses::register_head adds names (built in: softmax, arcface, cosface), so the names are
+/// checked where heads are built (losses::check_head), not here.
 struct LossConfig {
-  LossType type = LossType::SoftmaxTriplet;
+  std::string head = "softmax";  ///< classification head on the prelogits; "none" = no head
   double ce_weight = 1.0;
-  double triplet_weight = 1.0;
+  double triplet_weight = 1.0;   ///< 0 = no triplet term
   double alpha = 0.2;  ///< triplet margin
   TripletDistance distance = TripletDistance::Euclidean;
   Mining mining = Mining::None;
   double label_smoothing = 0.0;
-  double scale = 64.0;        ///< ArcFace/CosFace s
-  double arcface_m = 0.5;
-  double cosface_m = 0.35;
+  double scale = 64.0;           ///< s of the cosine heads (ArcFace, CosFace)
+  std::optional<double> margin;  ///< m of a margin head; unset = the head's own (ArcFace 0.5, CosFace 0.35)
+
+  bool has_head() const { return head != "none"; }
+  bool has_triplet_term() const { return triplet_weight > 0; }
 };
 
 /// How an image becomes a network input; copied into every checkpoint and export.
@@ -194,7 +199,6 @@ struct Config {
 
 // Enum <-> config spelling, used by YAML, logs and reports alike.
 std::string to_string(Backbone v);
-std::string to_string(LossType v);
 std::string to_string(TripletDistance v);
 std::string to_string(Mining v);
 std::string to_string(SamplerKind v);
@@ -213,10 +217,5 @@ std::string to_string(CropRule v);
 std::string to_string(FaceDetector v);
 std::string to_string(Amp v);
 std::string to_string(InferenceDtype v);
-
-/// True when the loss has a classification head (softmax, ArcFace or CosFace).
-bool has_classifier(LossType v);
-/// True when the loss includes a triplet term.
-bool has_triplet(LossType v);
 
 }  // namespace facenet

@@ -23,7 +23,7 @@
 #include "facenet/data/dataset.h"
 #include "facenet/data/loader.h"
 #include "facenet/eval/eval_set.h"
-#include "facenet/losses/facenet_loss.h"
+#include "facenet/losses/objective.h"
 #include "facenet/models/facenet.h"
 #include "facenet/train/events.h"
 #include "facenet/train/grad_scaler.h"
@@ -99,7 +99,8 @@ class Trainer {
   double minutes_since_start() const;
   bool has_evaluator() const { return eval_sets_ != nullptr; }
   models::FaceNet& model() { return model_; }
-  losses::FaceNetLoss& loss() { return loss_; }
+  /// The objective LossConfig built (losses::FaceNetLoss), with the head's parameters.
+  losses::Objective& loss() { return *loss_; }
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
   const data::Dataset& dataset() const { return dataset_; }
   std::string checkpoint_path(const std::string& name) const;
@@ -135,7 +136,7 @@ class Trainer {
   data::Dataset dataset_, val_;
   int64_t steps_per_epoch_ = 1, total_steps_ = 0;
   models::FaceNet model_{nullptr};
-  losses::FaceNetLoss loss_{nullptr};
+  std::shared_ptr<losses::Objective> loss_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<torch::Tensor> trainable_;  ///< network and loss-head parameters
   Precision precision_ = Precision::FP32;
