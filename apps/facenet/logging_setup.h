@@ -10,7 +10,9 @@ namespace facenet::cli {
 /// (runtime.log_level).
 void log_to_console();
 
-/// Also copies every line to `path`, appending (a run's train.log; facenet::log_file_sink).
+/// Also copies every line to `path`, appending (a run's train.log; facenet::log_file_sink),
+/// after the lines logged before it (kept since log_to_console), so train.log starts with the
+/// run's preflight even though the run folder is only made once the preflight passed.
 void log_to_file(const std::string& path);
 
 }  // namespace facenet::cli

@@ -5,9 +5,11 @@
 
 namespace facenet {
 
+std::string log_file_pattern() { return "[%Y-%m-%d %H:%M:%S.%e] %-5l %v"; }
+
 std::shared_ptr<spdlog::sinks::sink> log_file_sink(const std::string& path) {
   auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, /*truncate=*/false);
-  sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %-5l %v");
+  sink->set_pattern(log_file_pattern());
   return sink;
 }
 

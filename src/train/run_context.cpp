@@ -28,8 +28,9 @@ std::string timestamp() {
 }  // namespace
 
 std::shared_ptr<RunContext> RunContext::create(const Config& config, const std::string& run_dir,
-                                               const OnRunFolder& on_run_folder) {
+                                               OnRunFolder on_run_folder) {
   auto ctx = std::make_shared<RunContext>();
+  ctx->on_run_folder_ = std::move(on_run_folder);
   ctx->launch = read_launch_env();
   const auto& launch = ctx->launch;
   // With several processes per machine, "all cores" means this process's share of them.
@@ -54,20 +55,25 @@ std::shared_ptr<RunContext> RunContext::create(const Config& config, const std::
   else
     ctx->run_dir = fs::path("runs") / (config.train.name + "-" + timestamp());
   if (ctx->dist) ctx->run_dir = ctx->dist->share("run_dir", ctx->run_dir.string());
-  if (ctx->is_main()) {
-    // A run killed while writing (SIGKILL, power loss) leaves NAME.tmp-PID files behind.
-    if (const int stale = remove_stale_temporaries(ctx->run_dir.string()); stale > 0)
-      spdlog::info("[train] removed {} temporary file(s) left by a killed run", stale);
-    fs::create_directories(ctx->run_dir / "checkpoints");
-    write_file_atomic((ctx->run_dir / "config.yaml").string(), to_yaml(config));
-    if (on_run_folder) on_run_folder(ctx->run_dir);
-  }
-  spdlog::info("[train] run folder {}", ctx->run_dir.string());
   spdlog::info("[train] {} threads, device {}", ctx->runtime.threads, ctx->runtime.device);
   if (ctx->dist)
     spdlog::info("[dist] {} processes ({}), {} images per process, global batch {}", ctx->world(),
                  ctx->dist->backend_name(), config.train.batch_size, config.train.batch_size * ctx->world());
   return ctx;
+}
+
+void RunContext::open_run_folder(const Config& config) {
+  if (folder_open_) return;
+  folder_open_ = true;
+  if (is_main()) {
+    // A run killed while writing (SIGKILL, power loss) leaves NAME.tmp-PID files behind.
+    if (const int stale = remove_stale_temporaries(run_dir.string()); stale > 0)
+      spdlog::info("[train] removed {} temporary file(s) left by a killed run", stale);
+    fs::create_directories(run_dir / "checkpoints");
+    write_file_atomic((run_dir / "config.yaml").string(), to_yaml(config));
+    if (on_run_folder_) on_run_folder_(run_dir);
+  }
+  spdlog::info("[train] run folder {}", run_dir.string());
 }
 
 }  // namespace facenet::train

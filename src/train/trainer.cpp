@@ -80,7 +80,7 @@ TrainResult Trainer::fit(const FitOptions& options) {
 Trainer::Trainer(const Config& config) : Trainer(config, RunContext::create(config)) {}
 
 Trainer::Trainer(const Config& config, std::shared_ptr<RunContext> context)
-    : config_(config), ctx_(std::move(context)) {
+    : config_(config), ctx_(std::move(context)), parallel_(ctx_->dist.get()) {
   result_.rank = ctx_->launch.rank;
   result_.run_dir = ctx_->run_dir.string();
   if (config_.train.amp != Amp::None) {
@@ -96,6 +96,9 @@ Trainer::Trainer(const Config& config, std::shared_ptr<RunContext> context)
   build_evaluator();
   state_.world_size = ctx_->world();
   if (ctx_->dist) ctx_->dist->broadcast(model_state());  // all ranks start from rank 0's weights
+  // Every check that depends on the device (train.amp above), the data or the config (the
+  // dataset, the head, eval.sets and eval.best_by) has passed: only now does the run get a folder.
+  ctx_->open_run_folder(config_);
   if (is_main()) add_default_listeners();
 }
 
@@ -247,20 +250,17 @@ StepStats Trainer::train_step(const data::Batch& batch) {
     AutocastScope autocast(precision_, ctx_->device.type());
     out = model_->forward_train(images);
   }
-  auto loss = compute_loss(out, labels);
+  const bool gather = t.gather_embeddings;
+  auto loss = parallel_.loss(*loss_, out.prelogits, out.embeddings, labels, gather);
   const double local_total = loss.total.item<double>();
-  // Reported values are means over the ranks; one all-reduce also tells every rank whether
-  // any of them met a non-finite loss, before anyone waits in backward.
-  std::vector<double> stats{std::isfinite(local_total) ? 0.0 : 1.0, local_total, loss.ce.item<double>(),
-                            loss.triplet.item<double>(), loss.accuracy.item<double>(),
-                            loss.active_fraction.item<double>()};
-  if (ctx_->dist) {
-    stats = ctx_->dist->sum(stats);
-    for (std::size_t i = 1; i < stats.size(); ++i) stats[i] /= world;
-  }
+  // Reported values are means over the ranks, and every rank learns whether any of them met a
+  // non-finite loss before anyone waits in backward.
+  const auto stats = parallel_.step_figures({std::isfinite(local_total) ? 0.0 : 1.0, local_total, loss.ce.item<double>(),
+                                             loss.triplet.item<double>(), loss.accuracy.item<double>(),
+                                             loss.active_fraction.item<double>()});
   if (stats[0] > 0) throw_non_finite(local_total);
 
-  scaler_.scale(objective(loss)).backward();
+  scaler_.scale(parallel_.objective(loss, config_.loss.triplet_weight, gather)).backward();
   if (ctx_->dist) ctx_->dist->average_gradients(trainable_);
   // fp16: every rank holds the same averaged gradients, so all agree on an overflow.
   const bool overflow = scaler_.unscale(trainable_);
@@ -309,36 +309,6 @@ void Trainer::log_window(const StepStats& s) {
   listeners_.each([&](TrainingListener& l) { l.on_log(*this, w); });
   window_.reset();
   window_wait_s_ = 0;
-}
-
-/// The loss of this rank's share. With train.gather_embeddings the triplet term is computed
-/// on the global batch (this rank's rows keep their graph) and the cross-entropy stays local.
-losses::LossOutput Trainer::compute_loss(const models::FaceNetOutput& out, const torch::Tensor& labels) {
-  const auto& dist = ctx_->dist;
-  if (!dist || !config_.train.gather_embeddings) return loss_->compute(out.prelogits, out.embeddings, labels);
-  const auto layout = losses::batch_layout_for(config_.loss);
-  auto embeddings = dist->all_gather(out.embeddings);
-  auto all_labels = dist->all_gather(labels);
-  if (layout == losses::BatchLayout::Thirds) {
-    // Rank blocks [a0 p0 n0 | a1 p1 n1 ...] back to the global [a0 a1 .. | p0 p1 .. | n0 n1 ..].
-    const int64_t b = labels.size(0), third = b / 3;
-    std::vector<int64_t> order;
-    for (int64_t part = 0; part < 3; ++part)
-      for (int64_t r = 0; r < ctx_->world(); ++r)
-        for (int64_t i = 0; i < third; ++i) order.push_back(r * b + part * third + i);
-    const auto index = torch::tensor(order, torch::dtype(torch::kInt64).device(embeddings.device()));
-    embeddings = embeddings.index_select(0, index);
-    all_labels = all_labels.index_select(0, index);
-  }
-  return loss_->compute(out.prelogits, labels, embeddings, all_labels, layout);
-}
-
-/// What this rank back-propagates. Averaging gradients over W ranks divides each rank's
-/// contribution by W; a gathered triplet term is the whole batch's on every rank but only
-/// reaches this rank's rows, so it is scaled by W to give the single-process gradient.
-torch::Tensor Trainer::objective(const losses::LossOutput& loss) const {
-  if (!ctx_->dist || !config_.train.gather_embeddings) return loss.total;
-  return loss.total + double(ctx_->world() - 1) * config_.loss.triplet_weight * loss.triplet;
 }
 
 void Trainer::throw_non_finite(double local_total) {
@@ -446,16 +416,15 @@ double Trainer::validation_accuracy() {
 }
 
 Trainer::StopDecision Trainer::agree_to_stop() {
+  StopVote vote;
+  if (fit_options_.stop_signal) vote.signal = fit_options_.stop_signal->load();
+  vote.minutes = minutes_since_start();
+  vote.out_of_time = config_.train.max_minutes > 0 && vote.minutes >= config_.train.max_minutes;
+  vote = parallel_.agree(vote);
+  elapsed_minutes_ = vote.minutes;
   StopDecision d;
-  if (fit_options_.stop_signal) d.signal = fit_options_.stop_signal->load();
-  double minutes = minutes_since_start();
-  d.out_of_time = config_.train.max_minutes > 0 && minutes >= config_.train.max_minutes;
-  if (ctx_->dist) {
-    const auto agreed = ctx_->dist->max({double(d.signal), d.out_of_time ? 1.0 : 0.0, minutes});
-    d = {static_cast<int>(agreed[0]), false, agreed[1] > 0};
-    minutes = agreed[2];  // the slowest rank's, so every rank follows the same schedule
-  }
-  elapsed_minutes_ = minutes;
+  d.signal = vote.signal;
+  d.out_of_time = vote.out_of_time;
   d.step_limit = fit_options_.stop_after_steps > 0 && state_.step >= fit_options_.stop_after_steps;
   return d;
 }
@@ -483,7 +452,7 @@ void Trainer::finish() {
     spdlog::warn("[data] {} unreadable image(s) were skipped ({} substitutions)", loader_->corrupt_files(),
                  loader_->substitutions());
   listeners_.each([&](TrainingListener& l) { l.on_train_end(*this, result_); });
-  if (ctx_->dist) check_ranks_agree();
+  parallel_.check_identical(model_state(), state_.step);
 }
 
 /// Parameters and buffers of the network and the loss head, in a fixed order.
@@ -501,16 +470,6 @@ std::vector<torch::Tensor> Trainer::model_buffers() const {
   std::vector<torch::Tensor> out;
   for (const auto& b : model_->buffers()) out.push_back(b);
   return out;
-}
-
-/// Fails loudly if ranks no longer hold identical weights (they must, step after step).
-void Trainer::check_ranks_agree() {
-  const auto hash = hash_tensors(model_state());
-  if (!ctx_->dist->same_everywhere(hash))
-    throw Error("distributed training diverged: ranks hold different parameters at step " +
-                std::to_string(state_.step) + " (rank " + std::to_string(ctx_->dist->rank()) + " hash " +
-                fmt::format("{:016x}", hash) + ")");
-  spdlog::info("[dist] parameters and buffers identical on all {} processes (hash {:016x})", ctx_->world(), hash);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
 #include <map>
 #include <opencv2/dnn.hpp>
 
-#include "export_test_util.h"
+#include "support/export_test_util.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/export/export.h"

@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "export_test_util.h"
+#include "support/export_test_util.h"
 #include "facenet/core/error.h"
 #include "facenet/export/export.h"
 #include "facenet/tasks/exporter.h"

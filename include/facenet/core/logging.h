@@ -17,6 +17,9 @@ namespace facenet {
 /// Throws spdlog::spdlog_ex when the file cannot be opened.
 std::shared_ptr<spdlog::sinks::sink> log_file_sink(const std::string& path);
 
+/// The run log's line format, for a program that keeps lines in another sink first.
+std::string log_file_pattern();
+
 /// Sets the default logger's level from a runtime.log_level spelling
 /// (trace|debug|info|warn|error|critical|off). Its sinks stay as they are.
 void set_log_level(const std::string& level);

@@ -11,8 +11,9 @@ struct TrainTaskOptions {
   std::vector<std::string> overrides;  ///< --set key=value (on resume: resume_overridable_keys() only)
   std::string resume;                  ///< --resume RUN_DIR|CHECKPOINT
   int nproc = 1;                       ///< --nproc: local data-parallel processes
-  /// Called on rank 0 once the run folder exists, before the run logs a line: where the caller
-  /// attaches <run_dir>/train.log to its logger (facenet::log_file_sink; the library adds none).
+  /// Called on rank 0 once the run folder exists (after the run's preflight passed): where the
+  /// caller attaches <run_dir>/train.log to its logger (facenet::log_file_sink; the library adds
+  /// none). Lines logged before it are the caller's to replay (train::OnRunFolder).
   std::function<void(const std::string& run_dir)> on_run_folder;
 };
 

@@ -16,19 +16,26 @@
 
 namespace facenet::train {
 
-/// Called on rank 0 once the run folder exists (config.yaml written), before the run logs a
-/// line: where the program attaches <run_dir>/train.log (facenet::log_file_sink) to its logger.
-/// The library adds no log sink itself.
+/// Called on rank 0 once the run folder exists (config.yaml written): where the program
+/// attaches <run_dir>/train.log (facenet::log_file_sink) to its logger. The library adds no log
+/// sink itself. Lines logged before it (the preflight: data, model, evaluation sets) are the
+/// program's to replay (the CLI keeps them in a ring buffer; apps/facenet/logging_setup.h).
 using OnRunFolder = std::function<void(const std::filesystem::path& run_dir)>;
 
 struct RunContext {
   /// Reads the launch environment, applies runtime settings (threads shared between the
   /// processes of a host, freed memory kept mapped, seed, device), joins the process group
-  /// when distributed, and prepares the run folder: `run_dir` when given (a resumed run's),
-  /// else train.output_dir, else runs/<train.name>-<timestamp>. Rank 0 alone creates it, writes
-  /// config.yaml and calls `on_run_folder` (when given). `config` must be validated.
+  /// when distributed, and names the run folder: `run_dir` when given (a resumed run's), else
+  /// train.output_dir, else runs/<train.name>-<timestamp>. Nothing is written yet: the folder is
+  /// made by open_run_folder, which the Trainer calls once every check that depends on the
+  /// device, the data or the config has passed, so a refused run leaves no folder behind.
+  /// `config` must be validated.
   static std::shared_ptr<RunContext> create(const Config& config, const std::string& run_dir = "",
-                                            const OnRunFolder& on_run_folder = {});
+                                            OnRunFolder on_run_folder = {});
+
+  /// Rank 0 creates the run folder (removing temporaries a killed run left), writes
+  /// config.yaml and calls the OnRunFolder callback. Once; later calls do nothing.
+  void open_run_folder(const Config& config);
 
   LaunchEnv launch;
   RuntimeInfo runtime;
@@ -39,6 +46,10 @@ struct RunContext {
 
   bool is_main() const { return !dist || dist->is_main(); }
   int world() const { return dist ? dist->world_size() : 1; }
+
+ private:
+  OnRunFolder on_run_folder_;
+  bool folder_open_ = false;
 };
 
 }  // namespace facenet::train

@@ -25,6 +25,7 @@
 #include "facenet/eval/eval_set.h"
 #include "facenet/losses/objective.h"
 #include "facenet/models/facenet.h"
+#include "facenet/train/data_parallel.h"
 #include "facenet/train/events.h"
 #include "facenet/train/grad_scaler.h"
 #include "facenet/train/run_context.h"
@@ -124,13 +125,11 @@ class Trainer {
   std::optional<Evaluation> evaluate_into(const std::string& name, bool track_best);
   std::vector<torch::Tensor> model_state() const;
   std::vector<torch::Tensor> model_buffers() const;
-  losses::LossOutput compute_loss(const models::FaceNetOutput& out, const torch::Tensor& labels);
-  torch::Tensor objective(const losses::LossOutput& loss) const;
   [[noreturn]] void throw_non_finite(double local_total);
-  void check_ranks_agree();
 
   Config config_;
   std::shared_ptr<RunContext> ctx_;
+  DataParallel parallel_;  ///< the collectives a step needs (identity in a single process)
   Listeners listeners_;
   FitOptions fit_options_;
   data::Dataset dataset_, val_;

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "export_test_util.h"
+#include "support/export_test_util.h"
 #include "facenet/core/precision.h"
 #include "facenet/data/preprocess.h"
 #include "facenet/export/export.h"

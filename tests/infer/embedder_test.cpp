@@ -14,7 +14,7 @@
 #include <functional>
 #include <opencv2/imgcodecs.hpp>
 
-#include "export_test_util.h"
+#include "support/export_test_util.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/tasks/embed_tools.h"

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "export_test_util.h"
+#include "support/export_test_util.h"
 #include "facenet/checkpoint/checkpoint.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
