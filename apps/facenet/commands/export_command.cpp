@@ -1,4 +1,6 @@
 #include <iostream>
+#include <string>
+#include <utility>
 
 #include "commands/common.h"
 #include "facenet/core/error.h"
@@ -6,8 +8,26 @@
 
 namespace facenet::cli {
 
+namespace {
+
+// The formats `facenet export` writes, from the network-format table: "a | b | c" and one
+// "  name  description" line each.
+std::pair<std::string, std::string> written_formats() {
+  std::string names, lines;
+  for (const auto& f : tasks::list_formats()) {
+    if (!f.writes) continue;
+    names += (names.empty() ? "" : " | ") + f.name;
+    lines += "\n  " + f.name + std::string(f.name.size() < 12 ? 12 - f.name.size() : 1, ' ') + f.description;
+  }
+  return {names, lines};
+}
+
+}  // namespace
+
 void register_export(CLI::App& app) {
-  auto* cmd = app.add_subcommand("export", "Export a checkpoint's embedding network: onnx | torchscript | state-dict");
+  const auto [formats, descriptions] = written_formats();
+  auto* cmd = app.add_subcommand("export", "Export a checkpoint's embedding network: " + formats);
+  cmd->footer("Formats (export.format):" + descriptions);
   struct Options {
     ConfigOptions config;
     std::string checkpoint, format, out, layout;
@@ -16,7 +36,7 @@ void register_export(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint to export")->required();
-  cmd->add_option("--format", o->format, "onnx | torchscript | state-dict (export.format)");
+  cmd->add_option("--format", o->format, formats + " (export.format)");
   cmd->add_option("--out", o->out, "Output file (ONNX also writes <out>.json)")->required();
   cmd->add_option("--layout", o->layout, "state-dict key layout: facenet-pytorch | seed (export.layout)");
   cmd->add_option("--opset", o->opset, "ONNX opset, 13..17 (export.opset)");
