@@ -168,8 +168,8 @@ infer::NetworkFormat state_dict_format() {
   infer::NetworkFormat f;
   f.name = "state-dict";
   f.kind = "state-dict export";
-  f.description = "PyTorch state dict (torch.load gives a name -> tensor dict) under export.layout's keys: "
-                  "facenet-pytorch | seed; weights only, no metadata";
+  f.description = "PyTorch name -> tensor dict for torch.load, keys of export.layout (facenet-pytorch | seed); "
+                  "weights only";
   f.extension = ".pt";
   f.write = [](models::FaceNetImpl& model, const infer::ExportMeta&, const ExportConfig& config, const std::string& path) {
     export_state_dict(model, config.layout, path);

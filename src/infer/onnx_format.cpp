@@ -68,6 +68,16 @@ LoadedNetwork load_onnx(const std::string& path, InferenceDtype dtype) {
   return net;
 }
 
+// A serialised ModelProto starts with its fields in number order: ir_version (field 1, varint:
+// tag 0x08) with a one-byte value, then the tag of a later field (producer_name, graph, ...:
+// field number 2 or more, varint or length-delimited).
+bool is_onnx_model(const std::string&, const std::string& head) {
+  if (head.size() < 3 || head[0] != '\x08') return false;
+  const auto ir_version = static_cast<unsigned char>(head[1]);
+  const auto tag = static_cast<unsigned char>(head[2]);
+  return ir_version >= 1 && ir_version < 0x80 && (tag >> 3) >= 2 && ((tag & 7) == 0 || (tag & 7) == 2);
+}
+
 }  // namespace
 
 NetworkFormat onnx_format() {
@@ -76,8 +86,7 @@ NetworkFormat onnx_format() {
   f.kind = "onnx export";
   f.description = "ONNX model (export.opset 13-17), run by OpenCV DNN; its metadata also in <out>.json";
   f.extension = ".onnx";
-  // A serialised ModelProto starts with its first field, ir_version (field 1, varint): tag 0x08.
-  f.sniff = [](const std::string&, const std::string& head) { return !head.empty() && head[0] == '\x08'; };
+  f.sniff = is_onnx_model;
   f.load = load_onnx;
   return f;
 }

