@@ -34,20 +34,15 @@ Inspection inspect_checkpoint(const std::string& path) {
            {"best accuracy", fmt::format("{:.4f}", info.state.best_accuracy)}}};
 }
 
+bool is_checkpoint(const std::string& path, const std::string& head) {
+  return is_zip(head) && !is_torchscript_export(path, head);
+}
+
 }  // namespace
 
 NetworkFormat checkpoint_format() {
-  NetworkFormat f;
-  f.name = "checkpoint";
-  f.kind = "checkpoint";
-  f.description = "training checkpoint (facenet train): eval, embed and export read it";
-  f.extension = ".pt";
-  f.sniff = [](const std::string& path, const std::string& head) {
-    return is_zip(head) && !is_torchscript_export(path, head);
-  };
-  f.load = load_checkpoint_network;
-  f.inspect = inspect_checkpoint;
-  return f;
+  return {"checkpoint", "checkpoint", "training checkpoint (facenet train): eval, embed and export read it", ".pt",
+          is_checkpoint, load_checkpoint_network, inspect_checkpoint, /*write: none, train writes them*/ {}};
 }
 
 }  // namespace facenet::infer

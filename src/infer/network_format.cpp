@@ -42,6 +42,16 @@ LoadedNetwork load_as(const NetworkFormat& row, const std::string& path, Inferen
   return net;
 }
 
+// The formats the inference layer loads by itself, one line each, in sniffing order. Writers
+// and the formats of the layers above are added by them (exporting::formats()).
+NetworkFormats builtin_formats() {
+  NetworkFormats table;
+  table.add(onnx_format());
+  table.add(torchscript_format());
+  table.add(checkpoint_format());
+  return table;
+}
+
 }  // namespace
 
 void NetworkFormats::add(NetworkFormat format) {
@@ -100,15 +110,7 @@ Inspection NetworkFormats::inspect(const NetworkFormat& format, const std::strin
 }
 
 NetworkFormats& network_formats() {
-  // The formats the inference layer loads by itself, in sniffing order. Writers and formats of
-  // the layers above are added by them (exporting::formats()).
-  static NetworkFormats table = [] {
-    NetworkFormats t;
-    t.add(onnx_format());
-    t.add(torchscript_format());
-    t.add(checkpoint_format());
-    return t;
-  }();
+  static NetworkFormats table = builtin_formats();
   return table;
 }
 

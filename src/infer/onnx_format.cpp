@@ -81,14 +81,8 @@ bool is_onnx_model(const std::string&, const std::string& head) {
 }  // namespace
 
 NetworkFormat onnx_format() {
-  NetworkFormat f;
-  f.name = "onnx";
-  f.kind = "onnx export";
-  f.description = "ONNX model (export.opset 13-17), run by OpenCV DNN; its metadata also in <out>.json";
-  f.extension = ".onnx";
-  f.sniff = is_onnx_model;
-  f.load = load_onnx;
-  return f;
+  return {"onnx", "onnx export", "ONNX model (export.opset 13-17), run by OpenCV DNN; its metadata also in <out>.json",
+          ".onnx", is_onnx_model, load_onnx, /*inspect: from the metadata*/ {}, /*write: export's*/ {}};
 }
 
 }  // namespace facenet::infer

@@ -44,14 +44,8 @@ bool is_torchscript_export(const std::string& path, const std::string& head) {
 }
 
 NetworkFormat torchscript_format() {
-  NetworkFormat f;
-  f.name = "torchscript";
-  f.kind = "torchscript export";
-  f.description = "TorchScript module, loadable by torch::jit::load and torch.jit.load";
-  f.extension = ".pt";
-  f.sniff = is_torchscript_export;
-  f.load = load_torchscript;
-  return f;
+  return {"torchscript", "torchscript export", "TorchScript module, loadable by torch::jit::load and torch.jit.load",
+          ".pt", is_torchscript_export, load_torchscript, /*inspect: from the metadata*/ {}, /*write: export's*/ {}};
 }
 
 }  // namespace facenet::infer

@@ -84,26 +84,24 @@ infer::NetworkFormat toy_format() {
 // static, so the order in which initialisers run does not matter).
 const bool kToyRegistered = (infer::network_formats().add(toy_format()), true);
 
-struct Files {
-  models::FaceNet model{nullptr};
-  std::string checkpoint, toy;
-};
-
 // A 16-d MobileNet at 64 px with threshold 0.7, as a checkpoint and exported as toy by the
 // task `facenet export --format toy` runs.
-const Files& files() {
-  static const Files f = [] {
-    Files x;
-    x.model = test::random_model(Backbone::MobileNet, 16, 64);
-    x.checkpoint = test::temp_path("toy.ckpt");
-    test::write_checkpoint(x.checkpoint, x.model, 64, 0.7);
-    x.toy = test::temp_path("model.toy");
+struct Files {
+  models::FaceNet model = test::random_model(Backbone::MobileNet, 16, 64);
+  std::string checkpoint = test::temp_path("toy.ckpt");
+  std::string toy = test::temp_path("model.toy");
+  std::string summary;  ///< run_export's line
+
+  Files() {
+    test::write_checkpoint(checkpoint, model, 64, 0.7);
     ExportConfig config;
     config.format = "toy";
-    const auto summary = tasks::run_export(x.checkpoint, config, x.toy);
-    EXPECT_NE(summary.find("16-d as toy to " + x.toy), std::string::npos) << summary;
-    return x;
-  }();
+    summary = tasks::run_export(checkpoint, config, toy);
+  }
+};
+
+const Files& files() {
+  static const Files f;
   return f;
 }
 
@@ -111,6 +109,7 @@ const Files& files() {
 
 TEST(ToyFormat, ExportedFileLoadsBackWithTheCheckpointsEmbeddings) {
   ASSERT_TRUE(kToyRegistered);
+  EXPECT_NE(files().summary.find("16-d as toy to " + files().toy), std::string::npos) << files().summary;
   const auto net = infer::load_network(files().toy);
   EXPECT_EQ(net.format, "toy");
   EXPECT_EQ(net.meta.embedding_size, 16);
