@@ -12,7 +12,8 @@ namespace facenet::cli {
 namespace {
 
 // The formats `facenet export` writes, from the network-format table: "a | b | c", and one
-// "  name  description" line each for the help's footer.
+// "  name  description" line each for the help's footer. Reading the table here, at start-up,
+// also registers export's rows for every command (exporting::formats()).
 std::pair<std::string, std::string> written_formats() {
   const auto formats = tasks::list_formats();
   size_t width = 0;

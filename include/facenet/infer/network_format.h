@@ -6,12 +6,14 @@
 //
 // Why the table lives here and is filled from two layers: the inference layer must load every
 // built-in format in any program (Embedder, with nothing registered first), so the loaders of
-// checkpoints, TorchScript and ONNX register here (src/infer/network_format.cpp). Writers
-// need the export layer, which sits above this one, so export completes those rows with their
-// writers and adds its own formats (exporting::formats(), src/export/export_formats.cpp).
-// A row is one value either way: a new format is one file that returns a NetworkFormat with
-// whatever parts it has, plus one `add` line in the list of the layer that owns it (a program
-// or a test may add its own format the same way; tests/export/toy_format_test.cpp does).
+// ONNX, TorchScript and checkpoints register here (builtin_formats in network_format.cpp).
+// The writers live in the export layer, above this one, so export completes those rows with
+// them and adds the formats only it knows (state-dict) when exporting::formats() first runs
+// (add_export_rows in src/export/export_formats.cpp). The CLI reads exporting::formats() while
+// it builds `export --help`, so in the CLI every command sees every row.
+// A row is one value either way: a new format is one file returning a NetworkFormat with the
+// parts it has, plus one `add` line in its layer's list; a program or a test adds its own
+// format the same way (tests/export/toy_format_test.cpp).
 //
 // The table is a function-local static (network_formats()), the one mutable registry of the
 // inference layer: formats are added at start-up, before files are loaded; adding is not
