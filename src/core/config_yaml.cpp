@@ -505,6 +505,7 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(e.best_by == "mean" || !e.sets.empty(), "eval.best_by", e.best_by,
             "names a set but eval.sets is empty (use mean)");
 
+  v.require(!c.export_.format.empty(), "export.format", "''", "must name a format (facenet export --help lists them)");
   v.require(c.export_.opset >= 13 && c.export_.opset <= 17, "export.opset", c.export_.opset,
             "must be in [13, 17]");
   v.require(c.export_.layout == "facenet-pytorch" || c.export_.layout == "seed", "export.layout",

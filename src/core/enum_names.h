@@ -42,9 +42,6 @@ FACENET_ENUM_TABLE(FlipMode, {FlipMode::None, "none"}, {FlipMode::Concat, "conca
                    {FlipMode::Sum, "sum"})
 FACENET_ENUM_TABLE(PairsFormat, {PairsFormat::Auto, "auto"}, {PairsFormat::LFW, "lfw"},
                    {PairsFormat::List, "list"})
-FACENET_ENUM_TABLE(ExportFormat, {ExportFormat::ONNX, "onnx"},
-                   {ExportFormat::TorchScript, "torchscript"},
-                   {ExportFormat::StateDict, "state-dict"})
 FACENET_ENUM_TABLE(DistBackend, {DistBackend::Auto, "auto"}, {DistBackend::Gloo, "gloo"},
                    {DistBackend::NCCL, "nccl"})
 FACENET_ENUM_TABLE(CropRule, {CropRule::None, "none"}, {CropRule::Margin, "margin"}, {CropRule::FivePoint, "5point"})

@@ -9,6 +9,7 @@
 #include "facenet/core/error.h"
 #include "facenet/core/crc32c.h"
 #include "facenet/core/fs.h"
+#include "export_formats.h"
 #include "facenet/export/export.h"
 #include "facenet/models/graph.h"
 
@@ -196,6 +197,17 @@ void export_onnx(models::FaceNetImpl& model, const infer::ExportMeta& meta, cons
 
 void write_sidecar(const std::string& path, const infer::ExportMeta& meta) {
   write_file_atomic(path + ".json", infer::meta_to_json(meta) + "\n");
+}
+
+infer::NetworkFormat onnx_writer() {
+  infer::NetworkFormat f;
+  f.name = "onnx";
+  f.write = [](models::FaceNetImpl& model, const infer::ExportMeta& meta, const ExportConfig& config,
+               const std::string& path) {
+    export_onnx(model, meta, config, path);
+    return std::string();
+  };
+  return f;
 }
 
 }  // namespace facenet::exporting

@@ -14,6 +14,7 @@
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/export/export.h"
+#include "export_formats.h"
 #include "python_pickle.h"
 
 namespace facenet::exporting {
@@ -161,6 +162,20 @@ void load_port_state(models::FaceNetImpl& model, const NamedTensors& state, cons
     add("shape mismatches", mismatched);
     throw Error(msg);
   }
+}
+
+infer::NetworkFormat state_dict_format() {
+  infer::NetworkFormat f;
+  f.name = "state-dict";
+  f.kind = "state-dict export";
+  f.description = "PyTorch name -> tensor dict for torch.load, keys of export.layout (facenet-pytorch | seed); "
+                  "weights only";
+  f.extension = ".pt";
+  f.write = [](models::FaceNetImpl& model, const infer::ExportMeta&, const ExportConfig& config, const std::string& path) {
+    export_state_dict(model, config.layout, path);
+    return config.layout;
+  };
+  return f;
 }
 
 }  // namespace facenet::exporting

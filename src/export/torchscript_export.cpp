@@ -12,6 +12,7 @@
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/core/zip_digest.h"
+#include "export_formats.h"
 #include "facenet/export/export.h"
 #include "facenet/models/graph.h"
 
@@ -42,6 +43,16 @@ void export_torchscript(models::FaceNetImpl& model, const infer::ExportMeta& met
     out.close();
     seal_zip(tmp);  // the content digest load_network verifies
   });
+}
+
+infer::NetworkFormat torchscript_writer() {
+  infer::NetworkFormat f;
+  f.name = "torchscript";
+  f.write = [](models::FaceNetImpl& model, const infer::ExportMeta& meta, const ExportConfig&, const std::string& path) {
+    export_torchscript(model, meta, path);
+    return std::string();
+  };
+  return f;
 }
 
 }  // namespace facenet::exporting

@@ -1,5 +1,6 @@
 #include "facenet/infer/inference.h"
 
+#include <spdlog/spdlog.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -64,6 +65,16 @@ int64_t inference_macs(models::FaceNetImpl& model, int64_t image_size) {
 
 InferenceFn compile_for_inference(const torch::jit::Module& module, Precision precision) {
   return compile(module.clone(), precision);
+}
+
+Precision inference_precision(InferenceDtype dtype, const std::string& path) {
+  if (dtype == InferenceDtype::FP32) return Precision::FP32;
+  const auto caps = device_caps(c10::DeviceType::CPU);
+  const auto precision = resolve_inference_precision(dtype, caps);
+  const auto level = bf16_slower_here(precision, caps) ? spdlog::level::warn : spdlog::level::info;
+  spdlog::log(level, "[infer] runtime.inference_dtype {}: {} runs in {} ({})", to_string(dtype), path,
+              to_string(precision), bf16_speed_note(caps));
+  return precision;
 }
 
 }  // namespace facenet::infer

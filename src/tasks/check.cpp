@@ -3,26 +3,16 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 
-#include "facenet/checkpoint/checkpoint.h"
 #include "facenet/core/error.h"
 #include "facenet/data/pack.h"
 #include "facenet/data/preprocess.h"
 #include "facenet/data/verification_bin.h"
-#include "facenet/infer/network_loader.h"
+#include "facenet/export/formats.h"
 
 namespace facenet::tasks {
 namespace fs = std::filesystem;
 namespace {
-
-std::string head(const std::string& path, std::size_t n) {
-  std::ifstream in(path, std::ios::binary);
-  std::string s(n, '\0');
-  in.read(s.data(), static_cast<std::streamsize>(n));
-  s.resize(static_cast<std::size_t>(in.gcount()));
-  return s;
-}
 
 std::string preprocessing(const PreprocessConfig& p) {
   return fmt::format("{} px, resize: {}, normalisation: {}, channels: {}{}", p.image_size, to_string(p.resize),
@@ -35,44 +25,16 @@ std::string digest_fact(bool verified) {
 }
 
 void check_network(const std::string& path, CheckResult& r) {
-  // A checkpoint is described from its own metadata; exports through the network loader.
-  bool checkpoint = false;
-  if (head(path, 4) == std::string("PK\x03\x04", 4)) {
-    try {
-      const auto c = Checkpoint::open(path);
-      checkpoint = true;
-      r.kind = "checkpoint";
-      const auto& cfg = c.info().config;
-      r.facts = {{"backbone", to_string(cfg.model.backbone)},
-                 {"embedding size", std::to_string(cfg.model.embedding_size)},
-                 {"preprocessing", preprocessing(cfg.data.preprocess)},
-                 {"step", std::to_string(c.info().state.step)},
-                 {"epoch", std::to_string(c.info().state.epoch)},
-                 {"classes", std::to_string(c.info().num_classes)},
-                 {"best accuracy", fmt::format("{:.4f}", c.info().state.best_accuracy)},
-                 {"digest", digest_fact(c.digest_verified())}};
-      r.intact = true;
-      return;
-    } catch (const Error& e) {
-      // A TorchScript export is no checkpoint; anything else damaged is reported below.
-      if (std::string(e.what()).find("is not a facenet checkpoint") == std::string::npos) {
-        r.kind = "checkpoint or torchscript export";
-        r.problem = error_message(e);
-        return;
-      }
-    }
-  }
-  if (checkpoint) return;
+  const auto& formats = exporting::formats();
   try {
-    const auto net = infer::load_network(path);
-    r.kind = net.kind == infer::ModelKind::ONNX ? "onnx export" : "torchscript export";
-    r.facts = {{"backbone", to_string(net.meta.backbone)},
-               {"embedding size", std::to_string(net.meta.embedding_size)},
-               {"preprocessing", preprocessing(net.meta.preprocess)},
-               {"threshold", fmt::format("{:.6f} ({} at FAR {})", net.meta.threshold, to_string(net.meta.distance),
-                                         net.meta.far_target)},
-               {"source", net.meta.source},
-               {"digest", digest_fact(net.digest_verified)}};
+    const auto& format = formats.format_of(path);
+    r.kind = format.kind;
+    const auto seen = formats.inspect(format, path);
+    r.facts = {{"backbone", to_string(seen.meta.backbone)},
+               {"embedding size", std::to_string(seen.meta.embedding_size)},
+               {"preprocessing", preprocessing(seen.meta.preprocess)}};
+    r.facts.insert(r.facts.end(), seen.facts.begin(), seen.facts.end());
+    r.facts.emplace_back("digest", digest_fact(seen.digest_verified));
     r.intact = true;
   } catch (const std::exception& e) {
     if (r.kind.empty()) r.kind = "model file";

@@ -6,26 +6,24 @@
 #include <filesystem>
 
 #include "facenet/core/error.h"
-#include "facenet/export/export.h"
-#include "facenet/export/state_dict.h"
 #include "facenet/checkpoint/checkpoint.h"
+#include "facenet/export/formats.h"
+#include "facenet/export/state_dict.h"
+#include "facenet/infer/meta.h"
+#include "facenet/models/facenet.h"
 
 namespace facenet::tasks {
 
 std::string run_export(const std::string& checkpoint, const ExportConfig& config, const std::string& out) {
+  const auto& format = exporting::formats().writer(config.format);  // an unknown name fails first
   const auto opened = Checkpoint::open(checkpoint);
   const auto meta = infer::meta_from_checkpoint(opened);
   auto model = models::make_model(opened.info().config.model);
   opened.load_into(*model);
   model->eval();
-  switch (config.format) {
-    case ExportFormat::ONNX: exporting::export_onnx(*model, meta, config, out); break;
-    case ExportFormat::TorchScript: exporting::export_torchscript(*model, meta, out); break;
-    case ExportFormat::StateDict: exporting::export_state_dict(*model, config.layout, out); break;
-  }
+  const auto detail = format.write(*model, meta, config, out);
   auto size = std::filesystem::file_size(out);
-  const auto what = config.format == ExportFormat::StateDict ? to_string(config.format) + " (" + config.layout + ")"
-                                                             : to_string(config.format);
+  const auto what = detail.empty() ? format.name : format.name + " (" + detail + ")";
   spdlog::info("[export] {} -> {} ({}, {:.1f} MB)", checkpoint, out, what, size / 1e6);
   return "exported " + to_string(meta.backbone) + " " + std::to_string(meta.embedding_size) + "-d as " + what +
          " to " + out + " (threshold " + std::to_string(meta.threshold) + ")";
@@ -51,6 +49,13 @@ std::string run_import(const std::string& layout, const std::string& file, const
   facenet::save_checkpoint(out, {config, st, 0, *model});
   spdlog::info("[import] {} -> {} (inception_resnet_v1, {}-d)", file, out, config.model.embedding_size);
   return "imported " + file + " (inception_resnet_v1, " + std::to_string(config.model.embedding_size) + "-d) to " + out;
+}
+
+std::vector<FormatSummary> list_formats() {
+  std::vector<FormatSummary> out;
+  for (const auto& f : exporting::formats().rows())
+    out.push_back({f.name, f.kind, f.description, f.extension, bool(f.load), bool(f.write)});
+  return out;
 }
 
 }  // namespace facenet::tasks

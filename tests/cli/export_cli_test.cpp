@@ -158,3 +158,43 @@ TEST(CliExport, ImportNamesTheBadFile) {
   r = run_cli("import --layout seed x.pt --out y.ckpt");
   EXPECT_EQ(r.code, 2) << r.output;
 }
+
+TEST(CliExport, CheckInfoAndHelpReadTheFormatTable) {
+  const auto& s = setup();
+  // export's help and its errors list the formats the table can write.
+  auto r = run_cli("export --help");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("--format TEXT               onnx | torchscript | state-dict (export.format)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("\n  torchscript  TorchScript module"), std::string::npos) << r.output;
+  r = run_cli("export --checkpoint " + s.checkpoint + " --format onnnx --out " + s.dir + "/x.onnx");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("export.format: unknown format 'onnnx' (registered: onnx, torchscript, state-dict)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(s.dir + "/x.onnx"));
+
+  r = run_cli("info");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("network formats: onnx (load, write), torchscript (load, write), checkpoint (load), "
+                          "state-dict (write)\n"),
+            std::string::npos)
+      << r.output;
+
+  // check names each file by the row that recognises it.
+  for (const auto& [format, file] : {std::pair{"onnx", "/t.onnx"}, std::pair{"torchscript", "/t.pt"}}) {
+    ASSERT_EQ(run_cli("export --checkpoint " + s.checkpoint + " --format " + format + " --out " + s.dir + file).code, 0);
+    r = run_cli(std::string("check ") + s.dir + file);
+    EXPECT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find(std::string("kind: ") + format + " export\n  backbone: mobilenet\n  embedding size: 16\n"),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("threshold: 0.900000 (l2 at FAR 0.001)"), std::string::npos) << r.output;
+  }
+  r = run_cli("check " + s.checkpoint);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("kind: checkpoint\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\n  step: 0\n  epoch: 0\n  classes: 0\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("intact: yes"), std::string::npos) << r.output;
+}

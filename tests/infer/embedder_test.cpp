@@ -42,9 +42,9 @@ const Exported& exported() {
     x.torchscript = test::temp_path("emb.ts.pt");
     x.onnx = test::temp_path("emb.onnx");
     ExportConfig c;
-    c.format = ExportFormat::TorchScript;
+    c.format = "torchscript";
     tasks::run_export(x.checkpoint, c, x.torchscript);
-    c.format = ExportFormat::ONNX;
+    c.format = "onnx";
     tasks::run_export(x.checkpoint, c, x.onnx);
     return x;
   }();
@@ -83,9 +83,9 @@ TEST(Embedder, EveryModelKindGivesTheCheckpointsEmbeddings) {
     ASSERT_EQ(e.size(), 24u);
     EXPECT_LT(max_abs_diff(torch::tensor(e), expected), 1e-4) << path;
   }
-  EXPECT_EQ(infer::load_network(exported().torchscript).kind, infer::ModelKind::TorchScript);
-  EXPECT_EQ(infer::load_network(exported().onnx).kind, infer::ModelKind::ONNX);
-  EXPECT_EQ(infer::load_network(exported().checkpoint).kind, infer::ModelKind::Checkpoint);
+  EXPECT_EQ(infer::load_network(exported().torchscript).format, "torchscript");
+  EXPECT_EQ(infer::load_network(exported().onnx).format, "onnx");
+  EXPECT_EQ(infer::load_network(exported().checkpoint).format, "checkpoint");
 }
 
 TEST(Embedder, CropRuleTravelsFromCheckpointToExports) {
@@ -94,9 +94,9 @@ TEST(Embedder, CropRuleTravelsFromCheckpointToExports) {
   auto model = exported().model;  // a handle to the same module
   test::write_checkpoint(ckpt, model, 96, 0.8, crop);
   ExportConfig c;
-  c.format = ExportFormat::TorchScript;
+  c.format = "torchscript";
   tasks::run_export(ckpt, c, ts);
-  c.format = ExportFormat::ONNX;
+  c.format = "onnx";
   tasks::run_export(ckpt, c, onnx);
   for (const auto& path : {ckpt, ts, onnx}) {
     const Embedder embedder(path);

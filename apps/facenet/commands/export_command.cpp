@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <iostream>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "commands/common.h"
 #include "facenet/core/config_yaml.h"
@@ -8,20 +11,42 @@
 
 namespace facenet::cli {
 
+namespace {
+
+// The formats `facenet export` writes, from the network-format table: "a | b | c", and one
+// "  name  description" line each for the help's footer. Reading the table here, at start-up,
+// also registers export's rows for every command (exporting::formats()).
+std::pair<std::string, std::string> written_formats() {
+  const auto formats = tasks::list_formats();
+  size_t width = 0;
+  for (const auto& f : formats) width = std::max(width, f.name.size());
+  std::string names, lines;
+  for (const auto& f : formats) {
+    if (!f.writes) continue;
+    names += (names.empty() ? "" : " | ") + f.name;
+    lines += "\n  " + f.name + std::string(width + 2 - f.name.size(), ' ') + f.description;
+  }
+  return {names, lines};
+}
+
+}  // namespace
+
 void register_export(CLI::App& app) {
-  auto* cmd = app.add_subcommand("export", "Export a checkpoint's embedding network: onnx | torchscript | state-dict");
+  const auto [formats, descriptions] = written_formats();
+  auto* cmd = app.add_subcommand("export", "Export a checkpoint's embedding network: " + formats);
+  cmd->footer("Formats (export.format):" + descriptions);
   // Each flag sets one field of the loaded config (after --config and --set); unset: the config's.
   struct Options {
     ConfigOptions config;
     std::string checkpoint, out;
-    std::optional<ExportFormat> format;
+    std::optional<std::string> format;
     std::optional<std::string> layout;
     std::optional<int64_t> opset;
     bool no_fold_bn = false;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint to export")->required();
-  add_choice_option<ExportFormat>(cmd, "--format", o->format, "onnx | torchscript | state-dict (export.format)");
+  cmd->add_option("--format", o->format, formats + " (export.format)");
   cmd->add_option("--out", o->out, "Output file (ONNX also writes <out>.json)")->required();
   cmd->add_option("--layout", o->layout, "state-dict key layout: facenet-pytorch | seed (export.layout)");
   cmd->add_option("--opset", o->opset, "ONNX opset, 13..17 (export.opset)");

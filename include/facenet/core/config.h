@@ -23,7 +23,6 @@ enum class ScheduleKind { Cosine, Step, MultiStep, Constant };
 enum class Distance { L2, L2Squared, Cosine };
 enum class FlipMode { None, Concat, Sum };
 enum class PairsFormat { Auto, LFW, List };
-enum class ExportFormat { ONNX, TorchScript, StateDict };
 enum class DistBackend { Auto, Gloo, NCCL };
 /// How a face is cut out of a photo: `none` = the image is already a face crop.
 enum class CropRule { None, Margin, FivePoint };
@@ -169,7 +168,10 @@ struct EvalConfig {
 };
 
 struct ExportConfig {
-  ExportFormat format = ExportFormat::ONNX;
+  /// A format of the network-format table (infer/network_format.h) that can be written:
+  /// onnx, torchscript, state-dict, or one registered by a program. Checked against the table
+  /// by the export itself (core does not know the table).
+  std::string format = "onnx";
   bool fold_bn = true;
   int64_t opset = 13;
   std::string layout = "facenet-pytorch";
@@ -211,7 +213,6 @@ std::string to_string(ScheduleKind v);
 std::string to_string(Distance v);
 std::string to_string(FlipMode v);
 std::string to_string(PairsFormat v);
-std::string to_string(ExportFormat v);
 std::string to_string(DistBackend v);
 std::string to_string(CropRule v);
 std::string to_string(FaceDetector v);

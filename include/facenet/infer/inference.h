@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <functional>
+#include <string>
 
 #include "facenet/core/precision.h"
 #include "facenet/infer/embed_fn.h"
@@ -24,6 +25,11 @@ InferenceFn compile_for_inference(models::FaceNetImpl& model, Precision precisio
 
 /// Freezes and optimises a loaded TorchScript embedding module (e.g. a facenet export).
 InferenceFn compile_for_inference(const torch::jit::Module& module, Precision precision = Precision::FP32);
+
+/// The precision to compile a network loaded from `path` in for runtime.inference_dtype `dtype`
+/// on this CPU: fp32 for fp32; bf16 where asked and native (a ConfigError where asked and
+/// missing), logged with what bf16 costs or saves here.
+Precision inference_precision(InferenceDtype dtype, const std::string& path);
 
 /// Multiply-accumulates per image of the embedding network at image_size x image_size
 /// (convolutions and the linear layer), for FLOP-rate figures: FLOPs = 2 x MACs.

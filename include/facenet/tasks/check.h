@@ -7,7 +7,7 @@
 namespace facenet::tasks {
 
 struct CheckResult {
-  std::string kind;  ///< "checkpoint", "torchscript export", "onnx export", "pack", "verification set"
+  std::string kind;  ///< a network format's kind (infer/network_format.h: "checkpoint", "onnx export", ...), "pack", "verification set"
   bool intact = false;
   std::string problem;  ///< one line when not intact
   std::vector<std::pair<std::string, std::string>> facts;  ///< backbone, size, step, preprocessing, digest...
