@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "export_test_util.h"
+#include "support/export_test_util.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/export/formats.h"

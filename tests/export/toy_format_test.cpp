@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "export_test_util.h"
+#include "support/export_test_util.h"
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/infer/embedder.h"
