@@ -93,8 +93,9 @@ void expect_refused(const std::string& args, const std::string& says) {
 
 TEST(Cli, EnumFlagsTakeTheConfigSpellings) {
   expect_refused("eval --pairs p.txt --flip sideways", "--flip: 'sideways' is not one of none | concat | sum");
+  // Formats come from the network-format table, which names the registered ones.
   expect_refused("export --checkpoint x.pt --out y --format tflite",
-                 "--format: 'tflite' is not one of onnx | torchscript | state-dict");
+                 "export.format: unknown format 'tflite' (registered: onnx, torchscript, state-dict)");
   expect_refused("embed --model m.pt x --out e.csv --dtype fp64", "--dtype: 'fp64' is not one of fp32 | bf16 | auto");
   expect_refused("embed --model m.pt x --out e.csv --threads -2", "--threads: must be >= 0 (0 = all cores)");
 }
