@@ -39,11 +39,8 @@ void log_to_console() {
 void log_to_file(const std::string& path) {
   auto& sinks = spdlog::default_logger()->sinks();
   if (auto early = early_lines(*spdlog::default_logger())) {
-    std::ofstream(path, std::ios::app) << [&] {
-      std::string lines;
-      for (const auto& line : early->last_formatted()) lines += line;
-      return lines;
-    }();
+    std::ofstream out(path, std::ios::app);
+    for (const auto& line : early->last_formatted()) out << line;
     sinks.erase(std::remove(sinks.begin(), sinks.end(), early), sinks.end());
   }
   sinks.push_back(log_file_sink(path));
