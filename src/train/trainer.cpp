@@ -34,12 +34,10 @@ void set_train_mode(torch::nn::Module& module, bool freeze_bn) {
 
 }  // namespace
 
-/// Stop decisions every rank must take together, or the others would wait in the next
-/// collective until the timeout: a signal or the time budget on any rank stops all.
-struct Trainer::StopDecision {
-  int signal = 0;
+/// The vote every rank agreed on (a signal or the time budget on any rank stops all; see
+/// train/data_parallel.h), plus the caller's step limit, which every rank reaches at the same step.
+struct Trainer::StopDecision : StopVote {
   bool step_limit = false;
-  bool out_of_time = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -420,11 +418,8 @@ Trainer::StopDecision Trainer::agree_to_stop() {
   if (fit_options_.stop_signal) vote.signal = fit_options_.stop_signal->load();
   vote.minutes = minutes_since_start();
   vote.out_of_time = config_.train.max_minutes > 0 && vote.minutes >= config_.train.max_minutes;
-  vote = parallel_.agree(vote);
-  elapsed_minutes_ = vote.minutes;
-  StopDecision d;
-  d.signal = vote.signal;
-  d.out_of_time = vote.out_of_time;
+  StopDecision d{parallel_.agree(vote)};
+  elapsed_minutes_ = d.minutes;
   d.step_limit = fit_options_.stop_after_steps > 0 && state_.step >= fit_options_.stop_after_steps;
   return d;
 }
