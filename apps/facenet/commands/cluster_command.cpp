@@ -9,7 +9,7 @@ void register_cluster(CLI::App& app) {
   auto* cmd = app.add_subcommand("cluster", "Group photos' faces by person (clusters.csv, a folder and a contact sheet per cluster)");
   auto o = std::make_shared<tasks::ClusterOptions>();
   cmd->add_option("photos", o->inputs, "Folders (recursive) and/or image files")->required();
-  cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
+  add_model_option(cmd, o->model)->required();
   cmd->add_option("--out", o->out, "Output folder")->required();
   cmd->add_option("--method", o->method, "chinese-whispers | dbscan | agglomerative")->capture_default_str();
   cmd->add_option("--threshold", o->threshold,

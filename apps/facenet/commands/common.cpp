@@ -36,6 +36,10 @@ void start_runtime(const Config& config) {
   spdlog::debug("runtime: {} threads, device {}", info.threads, info.device);
 }
 
+CLI::Option* add_model_option(CLI::App* app, std::string& model, const std::string& more) {
+  return app->add_option("--model", model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint" + more);
+}
+
 void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option) {
   app->add_option("--detect", args.detect,
                   "Face detector: none (the image is one face), haar (OpenCV cascade) or yunet (needs --detect-model); "

@@ -99,6 +99,10 @@ void use_threads(int64_t threads);
 /// (start_runtime then applies them).
 void use_threads(int64_t threads, Config& config);
 
+/// --model: the network file a face command runs (an export or a checkpoint); `more` is appended
+/// to the help text.
+CLI::Option* add_model_option(CLI::App* app, std::string& model, const std::string& more = "");
+
 /// Adds --detect, --detect-model and --largest (`largest_option`: whether --largest is offered).
 void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option = true);
 

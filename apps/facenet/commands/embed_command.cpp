@@ -10,7 +10,7 @@ namespace facenet::cli {
 void register_embed(CLI::App& app) {
   auto* cmd = app.add_subcommand("embed", "Embed images with an exported model or checkpoint into a .csv or .npy file");
   auto o = std::make_shared<tasks::EmbedOptions>();
-  cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
+  add_model_option(cmd, o->model)->required();
   cmd->add_option("inputs", o->inputs, "Folders (recursive) and/or image files")->required();
   cmd->add_option("--out", o->out, "embeddings.csv or embeddings.npy (+ .npy.txt path list)")->required();
   add_network_options(cmd, *o);

@@ -10,7 +10,7 @@ namespace facenet::cli {
 void register_enroll(CLI::App& app) {
   auto* cmd = app.add_subcommand("enroll", "Embed a folder of <identity>/<images> once into a gallery file for identify");
   auto o = std::make_shared<tasks::EnrollOptions>();
-  cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
+  add_model_option(cmd, o->model)->required();
   cmd->add_option("--gallery", o->gallery, "Folder of <identity>/<image> files")->required();
   cmd->add_option("--out", o->out, "Gallery file to write (e.g. gallery.fgal)")->required();
   cmd->add_flag("--mean", o->mean, "Keep one re-normalised mean embedding per identity");

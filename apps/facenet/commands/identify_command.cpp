@@ -13,9 +13,8 @@ void register_identify(CLI::App& app) {
                                              "`facenet enroll`, or a folder <identity>/<images> embedded now");
   auto o = std::make_shared<tasks::IdentifyOptions>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("--model", o->model,
-                  "TorchScript (.pt), ONNX (.onnx) export or checkpoint (default with a gallery file: the one it was "
-                  "enrolled with; another model is refused)");
+  add_model_option(cmd, o->model,
+                   " (default with a gallery file: the one it was enrolled with; another model is refused)");
   cmd->add_option("--gallery", o->gallery, "Gallery file (facenet enroll) or folder of <identity>/<image> files")
       ->required();
   cmd->add_option("--probe", o->probe, "Photo to identify (with a detector: every face in it)")->required();

@@ -11,7 +11,7 @@ void register_verify(CLI::App& app) {
   auto* cmd = app.add_subcommand("verify", "Are two face images the same person? (distance vs the stored threshold)");
   auto o = std::make_shared<tasks::VerifyOptions>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("--model", o->model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint")->required();
+  add_model_option(cmd, o->model)->required();
   cmd->add_option("image_a", o->image_a, "First image")->required();
   cmd->add_option("image_b", o->image_b, "Second image")->required();
   add_detect_options(cmd, o->detect, false);
