@@ -424,8 +424,9 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(crop.margin >= 0, "data.crop.margin", crop.margin, "must be >= 0");
   v.require((crop.rule == CropRule::None) == (crop.detector == FaceDetector::None), "data.crop.detector",
             to_string(crop.detector), "must be none exactly when data.crop.rule is none (got rule " + to_string(crop.rule) + ")");
-  v.require(crop.rule != CropRule::FivePoint || crop.detector == FaceDetector::YuNet, "data.crop.rule",
-            to_string(crop.rule), "5point needs landmarks: data.crop.detector must be yunet");
+  v.require(crop.rule != CropRule::FivePoint || crop.detector == FaceDetector::YuNet ||
+                crop.detector == FaceDetector::Mtcnn,
+            "data.crop.rule", to_string(crop.rule), "5point needs landmarks: data.crop.detector must be mtcnn or yunet");
   v.require(c.data.rec.empty() || c.data.annotation.empty(), "data.rec", c.data.rec,
             "cannot be combined with data.annotation (set one dataset source)");
   v.require(c.data.identities_per_batch >= 2, "data.identities_per_batch", c.data.identities_per_batch,

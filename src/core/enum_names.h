@@ -44,9 +44,10 @@ FACENET_ENUM_TABLE(PairsFormat, {PairsFormat::Auto, "auto"}, {PairsFormat::LFW, 
                    {PairsFormat::List, "list"})
 FACENET_ENUM_TABLE(DistBackend, {DistBackend::Auto, "auto"}, {DistBackend::Gloo, "gloo"},
                    {DistBackend::NCCL, "nccl"})
-FACENET_ENUM_TABLE(CropRule, {CropRule::None, "none"}, {CropRule::Margin, "margin"}, {CropRule::FivePoint, "5point"})
+FACENET_ENUM_TABLE(CropRule, {CropRule::None, "none"}, {CropRule::Margin, "margin"},
+                   {CropRule::FacenetPytorch, "facenet_pytorch"}, {CropRule::FivePoint, "5point"})
 FACENET_ENUM_TABLE(FaceDetector, {FaceDetector::None, "none"}, {FaceDetector::Haar, "haar"},
-                   {FaceDetector::YuNet, "yunet"})
+                   {FaceDetector::YuNet, "yunet"}, {FaceDetector::Mtcnn, "mtcnn"})
 // false/true: configs and checkpoints from before train.amp had values (read, never written).
 FACENET_ENUM_TABLE(Amp, {Amp::None, "none"}, {Amp::BF16, "bf16"}, {Amp::FP16, "fp16"}, {Amp::Auto, "auto"},
                    {Amp::None, "false"}, {Amp::Auto, "true"})

@@ -113,10 +113,14 @@ OpArgs op_args(unsigned char op) {
 
 }  // namespace
 
-void check_pickle_lengths(const std::string& pickle, const std::string& record) {
+namespace {
+
+/// Walks the opcodes of the pickle starting at `start` with the checks of check_pickle_lengths:
+/// the offset just past its STOP, or npos where it ends or meets an opcode it does not know.
+uint64_t walk_pickle(const std::string& pickle, uint64_t start, const std::string& record) {
   const auto* d = reinterpret_cast<const unsigned char*>(pickle.data());
   const uint64_t n = pickle.size();
-  uint64_t i = 0;
+  uint64_t i = start;
   uint64_t memo = 0;  // entries stored so far: picklers number them 0, 1, 2, ...
   auto past_end = [&](uint64_t at, uint64_t need) {
     throw Error("record '" + record + "' byte " + std::to_string(at) + ": pickle opcode 0x" +
@@ -125,9 +129,9 @@ void check_pickle_lengths(const std::string& pickle, const std::string& record) 
   };
   while (i < n) {
     const unsigned char op = d[i];
-    if (op == '.') return;  // STOP
+    if (op == '.') return i + 1;  // STOP
     const auto args = op_args(op);
-    if (!args.known) return;
+    if (!args.known) return std::string::npos;
     uint64_t size = static_cast<uint64_t>(args.fixed);
     if (args.prefix > 0) {
       if (n - i - 1 < static_cast<uint64_t>(args.prefix)) past_end(i, static_cast<uint64_t>(args.prefix));
@@ -161,6 +165,19 @@ void check_pickle_lengths(const std::string& pickle, const std::string& record) 
     }
     i += 1 + size;
   }
+  return std::string::npos;
+}
+
+}  // namespace
+
+void check_pickle_lengths(const std::string& pickle, const std::string& record) { (void)walk_pickle(pickle, 0, record); }
+
+uint64_t pickle_end(const std::string& bytes, uint64_t start, const std::string& record) {
+  const auto end = walk_pickle(bytes, start, record);
+  if (end == std::string::npos)
+    throw Error("record '" + record + "' byte " + std::to_string(start) +
+                ": the pickle there has no STOP, or an opcode that is not pickle's");
+  return end;
 }
 
 namespace {

@@ -1,8 +1,6 @@
 #include "facenet/export/state_dict.h"
 
 #include <spdlog/spdlog.h>
-#include <caffe2/serialize/inline_container.h>
-#include <torch/csrc/jit/serialization/unpickler.h>
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
@@ -15,7 +13,6 @@
 #include "facenet/core/fs.h"
 #include "facenet/export/export.h"
 #include "export_formats.h"
-#include "python_pickle.h"
 
 namespace facenet::exporting {
 namespace {
@@ -34,25 +31,6 @@ NamedTensors own_state(models::FaceNetImpl& model) {
   for (const auto& p : model.named_parameters(true)) out.emplace_back(p.key(), p.value());
   for (const auto& b : model.named_buffers(true)) out.emplace_back(b.key(), b.value());
   return out;
-}
-
-// torch.save's zip archive with its data.pkl rewritten by plain_dicts_pickle; tensors are
-// read from the archive's data/<key> records, as torch::pickle_load does.
-c10::IValue load_python_zip(const std::string& path) {
-  caffe2::serialize::PyTorchStreamReader reader(path);
-  const auto [data, size] = reader.getRecord("data.pkl");
-  const auto pickle = plain_dicts_pickle(std::string(static_cast<const char*>(data.get()), size));
-  size_t pos = 0;
-  auto read = [&](char* buf, size_t n) {
-    const size_t k = std::min(n, pickle.size() - pos);
-    std::memcpy(buf, pickle.data() + pos, k);
-    pos += k;
-    return k;
-  };
-  torch::jit::Unpickler unpickler(
-      read, nullptr, nullptr, [&](const std::string& name) { return std::get<0>(reader.getRecord("data/" + name)); },
-      torch::Device(torch::kCPU));
-  return unpickler.parse_ivalue();
 }
 
 }  // namespace
@@ -79,36 +57,6 @@ void export_state_dict(models::FaceNetImpl& model, const std::string& layout, co
   for (auto& [key, t] : layout_state(model, layout)) dict.insert(key, t);
   const auto bytes = torch::pickle_save(c10::IValue(dict));
   write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
-}
-
-NamedTensors read_state_dict(const std::string& path) {
-  const auto text = read_file(path);
-  c10::IValue value;
-  try {
-    // Python's state_dict() is an OrderedDict, which LibTorch's unpickler cannot rebuild.
-    if (text.rfind("PK\x03\x04", 0) == 0 && text.find("collections\nOrderedDict") != std::string::npos) {
-      value = load_python_zip(path);
-    } else {
-      // LibTorch's unpickler trusts the pickle's stack use (a REDUCE on an empty stack reads
-      // outside it and crashes): data.pkl goes through plain_dicts_pickle's checks first.
-      caffe2::serialize::PyTorchStreamReader reader(path);
-      const auto [data, size] = reader.getRecord("data.pkl");
-      (void)plain_dicts_pickle(std::string(static_cast<const char*>(data.get()), size));
-      value = torch::pickle_load(std::vector<char>(text.begin(), text.end()));
-    }
-  } catch (const std::exception& e) {
-    throw Error("'" + path + "' is not a readable PyTorch state dict (torch.save / pickle): " +
-                error_message(e).substr(0, 200));
-  }
-  if (!value.isGenericDict()) throw Error("'" + path + "' holds a " + value.tagKind() + ", not a name -> tensor dict");
-  NamedTensors out;
-  for (const auto& item : value.toGenericDict()) {
-    if (!item.key().isString() || !item.value().isTensor())
-      throw Error("'" + path + "': entry '" + (item.key().isString() ? item.key().toStringRef() : item.key().tagKind()) +
-                  "' is not a name -> tensor pair");
-    out.emplace_back(item.key().toStringRef(), item.value().toTensor());
-  }
-  return out;
 }
 
 void load_port_state(models::FaceNetImpl& model, const NamedTensors& state, const std::string& origin) {

@@ -7,7 +7,8 @@
 #include "facenet/core/error.h"
 #include "facenet/data/image_io.h"
 #include "facenet/data/preprocess.h"
-#include "facenet/data/detect.h"
+#include "facenet/detect/crop.h"
+#include "facenet/detect/detector.h"
 #include "facenet/infer/faces.h"
 #include "facenet/infer/network_loader.h"
 
@@ -16,7 +17,7 @@ namespace facenet {
 struct Embedder::Impl {
   infer::LoadedNetwork net;
   // The detector of the last embed_faces call, kept while the same detection is asked for.
-  std::unique_ptr<data::FaceFinder> finder;
+  std::unique_ptr<detect::FaceFinder> finder;
   std::string finder_key;
 };
 
@@ -51,15 +52,17 @@ Embedding Embedder::embed_file(const std::string& path) const {
 
 std::vector<DetectedFace> Embedder::embed_faces(const cv::Mat& bgr, const FaceDetection& d) const {
   if (bgr.empty() || bgr.type() != CV_8UC3) throw Error("Embedder::embed_faces: expected a non-empty 8-bit BGR image");
-  const auto plan = infer::face_plan(impl_->net.meta, {d.detector, d.model, d.largest});
-  const auto key = to_string(plan.detect.detector) + "|" + d.model + "|" + (d.largest ? "1" : "0");
+  const auto plan = infer::face_plan(impl_->net.meta, d);
+  std::string key = to_string(plan.detect.detector) + "|" + d.model + "|" + std::to_string(d.min_face) + "|" +
+                    (d.largest ? "1" : "0") + (d.haar_fallback ? "1" : "0");
+  for (float t : d.thresholds) key += "|" + std::to_string(t);
   if (!impl_->finder || impl_->finder_key != key) {
-    impl_->finder = std::make_unique<data::FaceFinder>(plan.detect);
+    impl_->finder = std::make_unique<detect::FaceFinder>(plan.detect);
     impl_->finder_key = key;
   }
   const auto faces = impl_->finder->detect(bgr);
   std::vector<cv::Mat> crops;
-  for (const auto& f : faces) crops.push_back(data::crop_face(bgr, f, plan.crop, static_cast<int>(impl_->net.meta.input_size)));
+  for (const auto& f : faces) crops.push_back(detect::crop_face(bgr, f, plan.crop, static_cast<int>(impl_->net.meta.input_size)));
   const auto emb = embed(crops);
   std::vector<DetectedFace> out;
   for (size_t i = 0; i < faces.size(); ++i) {

@@ -8,22 +8,16 @@
 #include "facenet/core/error.h"
 #include "facenet/data/image_io.h"
 #include "facenet/data/preprocess.h"
+#include "facenet/detect/crop.h"
 #include "facenet/infer/network_loader.h"
 
 namespace facenet::infer {
 
-FaceDetector parse_detector(const std::string& text) {
-  for (auto d : {FaceDetector::None, FaceDetector::Haar, FaceDetector::YuNet})
-    if (to_string(d) == text) return d;
-  throw ConfigError("--detect: expected none, haar or yunet (got '" + text + "')");
-}
-
-FacePlan face_plan(const ExportMeta& meta, const FaceOptions& o) {
+FacePlan face_plan(const ExportMeta& meta, const detect::DetectRequest& o) {
   FacePlan plan;
   plan.crop = meta.crop;
-  plan.detect.detector = o.detect.empty() ? meta.crop.detector : parse_detector(o.detect);
-  plan.detect.model = o.detect_model;
-  plan.detect.largest = o.largest;
+  plan.detect.detector = o.detector.empty() ? meta.crop.detector : detect::parse_detector(o.detector);
+  detect::apply_request(o, plan.detect);
   if (plan.detect.detector == FaceDetector::None) {
     plan.crop.rule = CropRule::None;
   } else if (plan.crop.rule == CropRule::None) {
@@ -36,7 +30,7 @@ FacePlan face_plan(const ExportMeta& meta, const FaceOptions& o) {
 PhotoFaces embed_photo_faces(const LoadedNetwork& net, const std::vector<std::string>& paths, const FacePlan& plan,
                              int64_t batch_size, const std::string& tag) {
   PhotoFaces out;
-  data::FaceFinder finder(plan.detect);
+  detect::FaceFinder finder(plan.detect);
   const int size = static_cast<int>(net.meta.input_size);
   std::vector<torch::Tensor> pending, parts;
   auto flush = [&] {
@@ -61,7 +55,7 @@ PhotoFaces embed_photo_faces(const LoadedNetwork& net, const std::vector<std::st
       ++out.without_face;
     }
     for (size_t k = 0; k < faces.size(); ++k) {
-      const auto crop = data::crop_face(img, faces[k], plan.crop, size);
+      const auto crop = detect::crop_face(img, faces[k], plan.crop, size);
       pending.push_back(data::preprocess_image(crop, net.meta.preprocess));
       out.photo.push_back(i);
       out.index.push_back(static_cast<int64_t>(k));

@@ -56,9 +56,9 @@ ExportMeta meta_from_json(const std::string& text, const std::string& origin) {
     m.source = j.value("source", "");
     if (j.contains("crop")) {
       const auto& c = j.at("crop");
-      m.crop.rule = enum_from(c, "rule", {CropRule::None, CropRule::Margin, CropRule::FivePoint});
+      m.crop.rule = enum_from(c, "rule", {CropRule::None, CropRule::Margin, CropRule::FacenetPytorch, CropRule::FivePoint});
       m.crop.margin = c.value("margin", int64_t{32});
-      m.crop.detector = enum_from(c, "detector", {FaceDetector::None, FaceDetector::Haar, FaceDetector::YuNet});
+      m.crop.detector = enum_from(c, "detector", {FaceDetector::None, FaceDetector::Haar, FaceDetector::YuNet, FaceDetector::Mtcnn});
     }
     return m;
   } catch (const std::exception& e) {

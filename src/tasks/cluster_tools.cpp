@@ -58,7 +58,7 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
   if (s.threshold <= 0)
     throw ConfigError("cluster: model '" + o.model + "' has no calibrated threshold; pass --threshold");
   // Items: every detected face (with a detector), else every photo as one face.
-  const auto plan = infer::face_plan(net.meta, {o.detect.detect, o.detect.detect_model, o.detect.largest});
+  const auto plan = infer::face_plan(net.meta, o.detect);
   std::vector<std::string> item_path, item_name;
   std::vector<int64_t> item_face;
   std::vector<cv::Rect> item_box;
@@ -71,7 +71,7 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
       item_path.push_back(paths[static_cast<size_t>(f.photo[i])]);
       item_name.push_back(names[static_cast<size_t>(f.photo[i])]);
       item_face.push_back(f.index[i]);
-      item_box.push_back(f.faces[i].box);
+      item_box.push_back(cv::Rect(f.faces[i].box));
     }
   } else {
     emb = embed_paths(net, paths, o.batch_size, o.threads);

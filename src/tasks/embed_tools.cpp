@@ -68,7 +68,7 @@ EmbedSummary run_embed(const EmbedOptions& o) {
     }
   if (paths.empty()) throw Error("embed: no images (jpg, jpeg, png, bmp, webp, pgm, ppm, tif, tiff) found in the given inputs");
   const auto net = infer::load_network(o.model, o.dtype);
-  const auto plan = infer::face_plan(net.meta, {o.detect.detect, o.detect.detect_model, o.detect.largest});
+  const auto plan = infer::face_plan(net.meta, o.detect);
   EmbedSummary summary;
   summary.images = static_cast<int64_t>(paths.size());
   summary.detector = to_string(plan.detect.detector);

@@ -45,7 +45,9 @@ std::vector<float> unit_mean(const float* rows, const std::vector<int64_t>& idx,
 infer::Gallery embed_gallery(const infer::LoadedNetwork& net, const std::string& model, const std::string& digest,
                              const Labelled& all, bool mean, int64_t batch_size, int threads,
                              const DetectArgs& detect) {
-  const auto plan = infer::face_plan(net.meta, {detect.detect, detect.detect_model, true});
+  auto largest = detect;
+  largest.largest = true;
+  const auto plan = infer::face_plan(net.meta, largest);
   torch::Tensor emb;
   Labelled images;
   if (plan.active()) {

@@ -24,7 +24,7 @@ IdentifyResult run_identify(const IdentifyOptions& opt) {
   if (!fs::exists(opt.gallery)) throw Error("gallery '" + opt.gallery + "' does not exist");
   const auto o = open_gallery(opt.model, opt.gallery, /*folder_means=*/true, opt.batch_size, opt.threads, opt.detect, opt.dtype);
   const auto& g = o.gallery;
-  const auto plan = infer::face_plan(o.net.meta, {opt.detect.detect, opt.detect.detect_model, opt.detect.largest});
+  const auto plan = infer::face_plan(o.net.meta, opt.detect);
   torch::Tensor q;
   IdentifyResult result;
   result.detector = to_string(plan.detect.detector);

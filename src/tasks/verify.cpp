@@ -10,17 +10,18 @@
 namespace facenet::tasks {
 
 VerifyResult run_verify(const VerifyOptions& o) {
-  const auto& detect = o.detect;
+  auto detect = o.detect;
+  detect.largest = true;
   const double threshold = o.threshold;
   if (threshold < 0) throw ConfigError("verify --threshold: must be > 0 (got " + std::to_string(threshold) + ")");
   const Embedder embedder(o.model, o.dtype);
-  const auto plan = infer::face_plan(embedder.meta(), {detect.detect, detect.detect_model, true});
+  const auto plan = infer::face_plan(embedder.meta(), detect);
   VerifyResult r;
   r.detector = to_string(plan.detect.detector);
-  auto face_of = [&](const std::string& path, std::array<int, 4>& box, float& score) {
+  auto face_of = [&](const std::string& path, std::array<float, 4>& box, float& score) {
     cv::Mat image;
     data::read_image_or_throw(path, image);
-    const auto faces = embedder.embed_faces(image, {detect.detect, detect.detect_model, true});
+    const auto faces = embedder.embed_faces(image, detect);
     if (faces.empty()) throw Error("verify: no face found in '" + path + "' (detector " + r.detector + ")");
     box = {faces[0].x, faces[0].y, faces[0].width, faces[0].height};
     score = faces[0].score;

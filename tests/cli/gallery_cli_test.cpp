@@ -11,7 +11,8 @@
 
 #include "facenet/checkpoint/checkpoint.h"
 #include "facenet/core/fs.h"
-#include "facenet/data/detect.h"
+#include "facenet/detect/crop.h"
+#include "facenet/detect/detector.h"
 #include "facenet/data/synth.h"
 #include "facenet/models/facenet.h"
 #include "support/cli_runner.h"
@@ -192,7 +193,7 @@ TEST(FaceDetectionCli, EmbedFindsEveryHaarFaceOfEachPhoto) {
   if (!fs::exists(cascade)) GTEST_SKIP() << "opencv-data not installed";
   // Photos of 2 and 3 synthetic faces on grey, and a plain one. The cascade finds only some drawn
   // faces: a face is added to a photo only when the photo then has one more detection.
-  facenet::data::FaceFinder finder(facenet::data::DetectOptions{});
+  facenet::detect::FaceFinder finder(facenet::detect::DetectOptions{facenet::FaceDetector::Haar});
   const auto photos = s.dir + "/photos";
   fs::create_directories(photos);
   int64_t next_id = 0;

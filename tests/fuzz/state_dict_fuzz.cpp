@@ -13,7 +13,7 @@
 #include <caffe2/serialize/inline_container.h>
 #include <torch/torch.h>
 
-#include "export/python_pickle.h"
+#include "core/python_pickle.h"
 #include "facenet/core/error.h"
 #include "facenet/export/state_dict.h"
 #include "fuzz_support.h"
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (data[0] & 1) {
     const std::string pickle(reinterpret_cast<const char*>(data + 1), size - 1);
     try {
-      (void)facenet::exporting::plain_dicts_pickle(pickle);
+      (void)facenet::plain_dicts_pickle(pickle);
     } catch (const facenet::Error&) {
     }
     caffe2::serialize::PyTorchStreamWriter writer(path);

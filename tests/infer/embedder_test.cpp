@@ -6,7 +6,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "facenet/data/detect.h"
+#include "facenet/detect/crop.h"
+#include "facenet/detect/detector.h"
 #include "facenet/data/synth.h"
 
 #include <cstring>
@@ -133,7 +134,7 @@ TEST(Embedder, EmbedFacesFindsEveryHaarFaceOfAPhoto) {
     GTEST_SKIP() << "opencv-data not installed";
   const Embedder embedder(exported().torchscript);
   // Three drawn faces the cascade finds on this grey photo (each added only when it is found).
-  data::FaceFinder finder(data::DetectOptions{});
+  detect::FaceFinder finder(detect::DetectOptions{FaceDetector::Haar});
   cv::Mat photo(300, 600, CV_8UC3, cv::Scalar(200, 200, 200));
   size_t placed = 0;
   for (int64_t id = 0; id < 80 && placed < 3; ++id) {
@@ -145,15 +146,15 @@ TEST(Embedder, EmbedFacesFindsEveryHaarFaceOfAPhoto) {
     ++placed;
   }
   ASSERT_EQ(placed, 3u);
-  const auto faces = embedder.embed_faces(photo, {"haar", "", false});
+  const auto faces = embedder.embed_faces(photo, {"haar", "", 0, {}, false});
   ASSERT_EQ(faces.size(), 3u);
   for (const auto& f : faces) {
     EXPECT_EQ(f.embedding.size(), 24u);
     EXPECT_GT(f.score, 0.0f);
   }
-  EXPECT_EQ(embedder.embed_faces(photo, {"haar", "", true}).size(), 1u);
-  EXPECT_TRUE(embedder.embed_faces(cv::Mat(200, 200, CV_8UC3, cv::Scalar::all(90)), {"haar", "", false}).empty());
-  EXPECT_THROW(embedder.embed_faces(photo, {"yunet", "", false}), Error);
+  EXPECT_EQ(embedder.embed_faces(photo, {"haar", "", 0, {}, true}).size(), 1u);
+  EXPECT_TRUE(embedder.embed_faces(cv::Mat(200, 200, CV_8UC3, cv::Scalar::all(90)), {"haar", "", 0, {}, false}).empty());
+  EXPECT_THROW(embedder.embed_faces(photo, {"yunet", "", 0, {}, false}), Error);
 }
 
 TEST(Embedder, BatchesAndComparesAtTheStoredThreshold) {

@@ -2,32 +2,36 @@
 #include <map>
 
 #include "commands/common.h"
-#include "facenet/data/align.h"
+#include "facenet/detect/align.h"
 
 namespace facenet::cli {
 
 void register_align(CLI::App& app) {
   auto* cmd = app.add_subcommand("align", "Detect, crop (with margin) and resize the largest face of every image");
-  auto o = std::make_shared<data::AlignOptions>();
+  auto o = std::make_shared<detect::AlignOptions>();
+  auto request = std::make_shared<tasks::DetectArgs>();
   cmd->add_option("--input", o->input, "Input tree (root/<identity>/<image>)")->required();
   cmd->add_option("--output", o->output, "Output tree (same relative paths)")->required();
   cmd->add_option("--size", o->size, "Output side in pixels")->capture_default_str();
-  cmd->add_option("--margin", o->margin, "Margin in source pixels (margin/2 per side)")->capture_default_str();
-  const std::map<std::string, data::NoFaceAction> no_face{{"skip", data::NoFaceAction::Skip},
-                                                           {"center", data::NoFaceAction::Center}};
+  cmd->add_option("--margin", o->margin,
+                  "Margin in pixels: of the input photo (rule margin: margin/2 per side), of the output (rule "
+                  "facenet_pytorch)")
+      ->capture_default_str();
+  add_choice_option<CropRule>(cmd, "--rule", o->rule,
+                    "Crop rule: margin (davidsandberg's align_dataset_mtcnn), facenet_pytorch (its extract_face) or "
+                    "5point (insightface's template; needs landmarks: mtcnn or yunet)");
+  const std::map<std::string, detect::NoFaceAction> no_face{{"skip", detect::NoFaceAction::Skip},
+                                                             {"center", detect::NoFaceAction::Center}};
   cmd->add_option("--no-face", o->no_face, "Images without a face: skip | center (centred square crop)")
       ->transform(CLI::CheckedTransformer(no_face, CLI::ignore_case))
       ->default_str("skip");
-  const std::map<std::string, data::DetectorKind> detectors{{"haar", data::DetectorKind::Haar},
-                                                             {"yunet", data::DetectorKind::YuNet}};
-  cmd->add_option("--detector", o->detector, "haar (OpenCV cascade) | yunet (needs --model)")
-      ->transform(CLI::CheckedTransformer(detectors, CLI::ignore_case))
-      ->default_str("haar");
-  cmd->add_option("--model", o->model, "YuNet ONNX model, or a Haar cascade XML (default: opencv-data's)");
+  add_detect_options(cmd, *request, false, "mtcnn");
   add_threads_option(cmd, o->threads);
-  cmd->callback([o] {
+  cmd->callback([o, request] {
     use_threads(o->threads);
-    const auto s = data::align_dataset(*o);
+    o->detect.detector = detect::parse_detector(request->detector.empty() ? "mtcnn" : request->detector);
+    detect::apply_request(*request, o->detect);
+    const auto s = detect::align_dataset(*o);
     std::cout << s.images << " images: " << s.faces << " faces, " << s.no_face << " without a face ("
               << s.centre_crops << " centre-cropped), " << s.unreadable << " unreadable\n";
   });

@@ -40,14 +40,28 @@ CLI::Option* add_model_option(CLI::App* app, std::string& model, const std::stri
   return app->add_option("--model", model, "TorchScript (.pt), ONNX (.onnx) export or checkpoint" + more);
 }
 
-void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option) {
-  app->add_option("--detect", args.detect,
-                  "Face detector: none (the image is one face), haar (OpenCV cascade) or yunet (needs --detect-model); "
-                  "default: the model's metadata (none for models trained on crops)")
-      ->check(CLI::IsMember({"none", "haar", "yunet"}));
-  app->add_option("--detect-model", args.detect_model,
-                  "YuNet ONNX file for --detect yunet (never downloaded), or another Haar cascade");
+void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option, const std::string& fallback) {
+  app->add_option("--detect", args.detector,
+                  "Face detector: mtcnn (given without a value too), haar (OpenCV cascade), yunet (needs "
+                  "--detect-model) or none (the image is one face); default: " + fallback)
+      ->check(CLI::IsMember({"mtcnn", "haar", "yunet", "none"}))
+      ->expected(0, 1)
+      ->default_str(fallback);
+  app->add_option("--detect-model", args.model,
+                  "YuNet ONNX file for --detect yunet (never downloaded), another Haar cascade, or a folder with "
+                  "MTCNN's pnet.pt, rnet.pt and onet.pt (default: the shipped models/mtcnn)");
+  app->add_option("--min-face", args.min_face, "Smallest face side in pixels (mtcnn: 20; haar: max(20, side/10))")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--thresholds", args.thresholds,
+                  "mtcnn: P-, R- and O-Net face probabilities (default 0.6,0.7,0.7); yunet: one score")
+      ->delimiter(',')
+      ->expected(1, 3);
+  app->add_flag("!--no-haar-fallback", args.haar_fallback, "mtcnn: no Haar cascade on a photo where MTCNN finds nothing");
   if (largest_option) app->add_flag("--largest", args.largest, "Keep only the largest face of each photo");
+  // `--detect` without a value means MTCNN.
+  app->parse_complete_callback([app, &args] {
+    if (app->count("--detect") > 0 && args.detector.empty()) args.detector = "mtcnn";
+  });
 }
 
 void exit_with(int code) { throw CLI::RuntimeError(code); }

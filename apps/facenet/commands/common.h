@@ -103,8 +103,11 @@ void use_threads(int64_t threads, Config& config);
 /// to the help text.
 CLI::Option* add_model_option(CLI::App* app, std::string& model, const std::string& more = "");
 
-/// Adds --detect, --detect-model and --largest (`largest_option`: whether --largest is offered).
-void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option = true);
+/// Adds --detect, --detect-model, --min-face, --thresholds, --no-haar-fallback and --largest
+/// (`largest_option`: whether --largest is offered). `fallback` is what the help says an absent
+/// --detect means.
+void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option = true,
+                        const std::string& fallback = "the model's (none for models trained on crops)");
 
 /// Adds --dtype fp32|bf16|auto (runtime.inference_dtype: the precision the network embeds in).
 /// `dtype`: InferenceDtype, or std::optional<InferenceDtype> for "unset: the config's".

@@ -12,6 +12,7 @@
   X(pack)                   \
   X(unpack)                 \
   X(align)                  \
+  X(detect)                 \
   X(annotate)               \
   X(bench_data)             \
   X(bench)                  \

@@ -23,7 +23,7 @@ void register_verify(CLI::App& app) {
   cmd->callback([o, json] {
     const auto r = tasks::run_verify(*o);
     if (*json) {
-      auto box = [](const std::array<int, 4>& b) { return fmt::format("[{},{},{},{}]", b[0], b[1], b[2], b[3]); };
+      auto box = [](const std::array<float, 4>& b) { return fmt::format("[{:g},{:g},{:g},{:g}]", b[0], b[1], b[2], b[3]); };
       auto quote = [](const std::string& s) {
         std::string q = "\"";
         for (char c : s) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);

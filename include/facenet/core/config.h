@@ -25,8 +25,8 @@ enum class FlipMode { None, Concat, Sum };
 enum class PairsFormat { Auto, LFW, List };
 enum class DistBackend { Auto, Gloo, NCCL };
 /// How a face is cut out of a photo: `none` = the image is already a face crop.
-enum class CropRule { None, Margin, FivePoint };
-enum class FaceDetector { None, Haar, YuNet };
+enum class CropRule { None, Margin, FacenetPytorch, FivePoint };
+enum class FaceDetector { None, Haar, YuNet, Mtcnn };
 /// train.amp: mixed-precision training. `auto` = bf16 where the device has it natively, else none.
 enum class Amp { None, BF16, FP16, Auto };
 /// runtime.inference_dtype: the precision of embedding networks at inference.
@@ -69,8 +69,10 @@ struct PreprocessConfig {
 /// How the training images were cropped from photos; copied into every checkpoint and export so
 /// that `--detect` at inference crops the same way. Default: pre-cropped images (rule none).
 struct CropConfig {
-  CropRule rule = CropRule::None;            ///< margin: box + margin (davidsandberg); 5point: insightface template
-  int64_t margin = 32;                       ///< source pixels added around the box in total (rule margin)
+  /// margin: box + margin in input pixels (davidsandberg's align_dataset_mtcnn); facenet_pytorch:
+  /// margin in output pixels (facenet-pytorch's extract_face); 5point: insightface's template.
+  CropRule rule = CropRule::None;
+  int64_t margin = 32;  ///< total margin: input pixels (rule margin) or output pixels (facenet_pytorch)
   FaceDetector detector = FaceDetector::None;  ///< the detector that found the faces
 };
 

@@ -2,6 +2,7 @@
 // What LibTorch's importer needs from a torch archive (TorchScript export, checkpoint) before it
 // is safe to hand it to torch::jit::load: class declarations it does not crash on, and pickles
 // whose lengths stay inside their records.
+#include <cstdint>
 #include <string>
 
 namespace facenet {
@@ -20,6 +21,11 @@ void check_script_class_declarations(const std::string& path);
 /// damaged data.pkl was a 4 GB allocation (fuzz finding 10). Stops at STOP or at an opcode it
 /// does not know (which the unpickler then refuses itself).
 void check_pickle_lengths(const std::string& pickle, const std::string& record);
+
+/// The offset just past the STOP of the pickle that starts at `start` of `bytes` (legacy
+/// torch.save files are several pickles in a row), with check_pickle_lengths' checks. Throws
+/// facenet::Error naming `record` and the place when it has no STOP or an unknown opcode.
+uint64_t pickle_end(const std::string& bytes, uint64_t start, const std::string& record);
 
 /// Both checks over every code/*.py and *.pkl record of the archive at `path`; errors name the
 /// file, the record and the place.

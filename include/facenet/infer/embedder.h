@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "facenet/detect/detector.h"
 #include "facenet/infer/meta.h"
 
 namespace cv {
@@ -22,19 +23,18 @@ struct Comparison {
   bool same = false;    ///< distance < threshold
 };
 
-/// How Embedder::embed_faces finds faces (the CLI's --detect, --detect-model, --largest).
-struct FaceDetection {
-  std::string detector;  ///< "" = the model's (meta().crop.detector: none for pre-cropped models); none | haar | yunet
-  std::string model;     ///< YuNet ONNX (required for yunet; never downloaded) or another Haar cascade
-  bool largest = false;  ///< only the largest face
-};
+/// How Embedder::embed_faces finds faces (the CLI's --detect, --detect-model, --min-face,
+/// --thresholds, --largest): detector "" = the model's (meta().crop.detector: none for pre-cropped
+/// models), or mtcnn | haar | yunet | none.
+using FaceDetection = detect::DetectRequest;
 
 /// One face of a photo.
 struct DetectedFace {
-  int x = 0, y = 0, width = 0, height = 0;  ///< box in photo pixels
-  float score = 1;                          ///< detector score (Haar: cascade level weight; YuNet: [0, 1])
+  float x = 0, y = 0, width = 0, height = 0;  ///< box in photo pixels (MTCNN's are real-valued)
+  float score = 1;  ///< detector score (MTCNN, YuNet: [0, 1]; Haar: cascade level weight)
   bool has_landmarks = false;
-  std::array<float, 10> landmarks{};        ///< x, y of right eye, left eye, nose, mouth right, mouth left (YuNet)
+  /// x, y of the image-left eye, the other eye, the nose, the image-left mouth corner, the other (MTCNN, YuNet)
+  std::array<float, 10> landmarks{};
   Embedding embedding;
 };
 

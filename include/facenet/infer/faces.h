@@ -7,40 +7,30 @@
 #include <string>
 #include <vector>
 
-#include "facenet/data/detect.h"
+#include "facenet/detect/detector.h"
 #include "facenet/infer/meta.h"
 
 namespace facenet::infer {
 
 struct LoadedNetwork;
 
-/// What the user asked for (--detect, --detect-model, --largest).
-struct FaceOptions {
-  std::string detect;        ///< "" = the model's crop.detector (none for pre-cropped models); none | haar | yunet
-  std::string detect_model;  ///< --detect-model: YuNet ONNX, or another Haar cascade
-  bool largest = false;      ///< keep one face (the largest) per photo
-};
-
 /// The resolved plan: detector options and the crop rule. A detector on a model trained on
 /// pre-cropped images (crop.rule none) crops with rule margin (crop.margin, default 32).
 struct FacePlan {
-  data::DetectOptions detect;
+  detect::DetectOptions detect;
   CropConfig crop;
   bool active() const { return detect.detector != FaceDetector::None; }
 };
 
-/// Throws facenet::ConfigError for an unknown --detect value.
-FacePlan face_plan(const ExportMeta& meta, const FaceOptions& options);
-
-/// `none`, `haar` or `yunet` -> FaceDetector; throws ConfigError otherwise.
-FaceDetector parse_detector(const std::string& text);
+/// Throws facenet::ConfigError for an unknown --detect value or bad thresholds.
+FacePlan face_plan(const ExportMeta& meta, const detect::DetectRequest& request);
 
 /// Every face of a list of photos, embedded.
 struct PhotoFaces {
   torch::Tensor embeddings;         ///< (faces, D) float32
   std::vector<int64_t> photo;       ///< per face: the index into the given paths
   std::vector<int64_t> index;       ///< per face: its index within the photo (largest first)
-  std::vector<data::Face> faces;    ///< per face: box, score, landmarks
+  std::vector<detect::Face> faces;    ///< per face: box, score, landmarks
   int64_t without_face = 0;         ///< photos where the detector found nothing (logged)
   int64_t unreadable = 0;           ///< photos that could not be decoded (logged)
 };

@@ -1,14 +1,10 @@
 #pragma once
-// How the face tasks (embed, verify, identify, enroll, cluster) find faces in photos:
-// --detect, --detect-model and --largest.
-#include <string>
+// How the face tasks (embed, verify, identify, enroll, cluster, eval) find faces in photos:
+// --detect, --detect-model, --min-face, --thresholds, --largest.
+#include "facenet/detect/detector.h"
 
 namespace facenet::tasks {
 
-struct DetectArgs {
-  std::string detect;        ///< "" = the model's crop.detector (none for pre-cropped models); none | haar | yunet
-  std::string detect_model;  ///< YuNet ONNX (never downloaded) or another Haar cascade
-  bool largest = false;      ///< one face (the largest) per photo
-};
+using DetectArgs = detect::DetectRequest;
 
 }  // namespace facenet::tasks

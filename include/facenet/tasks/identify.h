@@ -31,7 +31,7 @@ struct IdentifyOptions {
 /// One identified face of the probe (the whole image without a detector).
 struct ProbeFace {
   int64_t face = 0;                    ///< index within the photo, largest first
-  std::array<int, 4> box{};            ///< x, y, width, height (with a detector)
+  std::array<float, 4> box{};          ///< x, y, width, height (with a detector)
   float score = 1;                     ///< detector score
   std::vector<IdentityMatch> ranking;  ///< best first, at most k
   bool unknown = false;                ///< a threshold is stored and the best match is not below it

@@ -23,7 +23,7 @@ struct VerifyResult {
   bool same = false;
   std::string distance_name;  ///< "l2", "l2sq" or "cosine"
   std::string detector;       ///< none | haar | yunet
-  std::array<int, 4> box_a{}, box_b{};  ///< x, y, width, height of the compared faces
+  std::array<float, 4> box_a{}, box_b{};  ///< x, y, width, height of the compared faces
   float score_a = 1, score_b = 1;
 };
 

@@ -6,9 +6,9 @@
 // state in a state dict) is dropped with its state, and SETITEM becomes MARK ... SETITEMS.
 #include <string>
 
-namespace facenet::exporting {
+namespace facenet {
 
 /// Throws facenet::Error on an opcode it does not know or an OrderedDict built with arguments.
 std::string plain_dicts_pickle(const std::string& pickle);
 
-}  // namespace facenet::exporting
+}  // namespace facenet

@@ -6,7 +6,7 @@
 
 #include "facenet/core/error.h"
 
-namespace facenet::exporting {
+namespace facenet {
 namespace {
 
 uint32_t le(const std::string& s, size_t pos, int bytes) {
@@ -164,4 +164,4 @@ std::string plain_dicts_pickle(const std::string& p) {
   return out;
 }
 
-}  // namespace facenet::exporting
+}  // namespace facenet

@@ -1,6 +1,7 @@
 // Face detection (Haar on multi-face photos built from synthetic faces, none, a missing YuNet
 // model) and the crop rules (the 5-point similarity transform, margin crops).
-#include "facenet/data/detect.h"
+#include "facenet/detect/crop.h"
+#include "facenet/detect/detector.h"
 
 #include <gtest/gtest.h>
 
@@ -10,19 +11,15 @@
 #include <opencv2/imgproc.hpp>
 
 #include "facenet/core/error.h"
-#include "facenet/data/align.h"
+#include "facenet/detect/align.h"
 #include "facenet/data/synth.h"
 
 using namespace facenet;
 using namespace facenet::data;
+using namespace facenet::detect;
 namespace fs = std::filesystem;
 
 namespace {
-
-double iou(const cv::Rect& a, const cv::Rect& b) {
-  const double inter = (a & b).area();
-  return inter / (a.area() + b.area() - inter);
-}
 
 cv::Point2f apply(const cv::Mat& m, cv::Point2f p) {
   return {static_cast<float>(m.at<double>(0, 0) * p.x + m.at<double>(0, 1) * p.y + m.at<double>(0, 2)),
@@ -49,9 +46,9 @@ TEST(Detect, HaarFindsEverySynthFacePastedOnAPhoto) {
     const cv::Rect at(places[tiles.size()], img.size());
     img.copyTo(alone(at));
     auto faces = finder.detect(alone);
-    if (faces.size() != 1 || (faces[0].box & at) != faces[0].box) continue;
+    if (faces.size() != 1 || (cv::Rect(faces[0].box) & at) != cv::Rect(faces[0].box)) continue;
     tiles.push_back(img);
-    expected.push_back(faces[0].box);
+    expected.push_back(cv::Rect(faces[0].box));
   }
   ASSERT_EQ(tiles.size(), places.size()) << "Haar found fewer than 4 of 60 synthetic faces";
   cv::Mat photo = grey.clone();
@@ -59,8 +56,8 @@ TEST(Detect, HaarFindsEverySynthFacePastedOnAPhoto) {
   const auto faces = finder.detect(photo);
   EXPECT_EQ(faces.size(), expected.size());
   for (const auto& want : expected) {
-    double best = 0;
-    for (const auto& f : faces) best = std::max(best, iou(f.box, want));
+    float best = 0;
+    for (const auto& f : faces) best = std::max(best, detect::iou(f.box, cv::Rect2f(want)));
     EXPECT_GT(best, 0.5) << "no detection near " << want;
   }
   for (const auto& f : faces) {
@@ -85,7 +82,7 @@ TEST(Detect, NoneIsTheWholeImage) {
   o.detector = FaceDetector::None;
   const auto faces = detect_faces(img, o);
   ASSERT_EQ(faces.size(), 1u);
-  EXPECT_EQ(faces[0].box, cv::Rect(0, 0, 70, 90));
+  EXPECT_EQ(faces[0].box, cv::Rect2f(0, 0, 70, 90));
   const auto crop = crop_face(img, faces[0], CropConfig{}, 160);
   EXPECT_EQ(crop.size(), cv::Size(160, 160));
 }

@@ -1,6 +1,7 @@
 // `facenet align` as a library: crop geometry (davidsandberg's margin), the no-face paths
 // and, on a drawn face, detection with Debian's Haar cascade.
-#include "facenet/data/align.h"
+#include "facenet/detect/align.h"
+#include "facenet/detect/crop.h"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +17,7 @@
 
 using namespace facenet;
 using namespace facenet::data;
+using namespace facenet::detect;
 using facenet::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -79,9 +81,9 @@ TEST(Align, MissingInputOrModelIsAnError) {
   EXPECT_THROW(align_dataset(o), Error);
   TempDir in;
   o.input = in.str();
-  o.detector = DetectorKind::YuNet;
+  o.detect.detector = FaceDetector::YuNet;
   EXPECT_THROW(align_dataset(o), Error);  // no --model
-  o.model = "/nonexistent/yunet.onnx";
+  o.detect.model = "/nonexistent/yunet.onnx";
   EXPECT_THROW(align_dataset(o), Error);
 }
 
@@ -101,6 +103,7 @@ TEST(Align, HaarDetectsSynthFacesAndCropsThem) {
   o.output = out.str();
   o.size = 48;
   o.margin = 16;
+  o.detect.detector = FaceDetector::Haar;
   const auto s = align_dataset(o);
   EXPECT_EQ(s.images, 12);
   EXPECT_EQ(s.faces + s.no_face, 12);

@@ -1,0 +1,387 @@
+#include "facenet/detect/mtcnn.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+
+#include "facenet/core/error.h"
+#include "facenet/core/state_dict_file.h"
+#include "facenet/core/crc32c.h"
+#include "facenet/core/fs.h"
+#include "nms.h"
+
+namespace facenet::detect {
+namespace {
+
+using torch::indexing::Slice;
+
+// ---- The three networks, as facenet-pytorch's PNet, RNet and ONet modules compute them ----
+
+using Weights = std::map<std::string, torch::Tensor>;
+
+struct Layer {
+  const char* name;
+  std::vector<int64_t> shape;
+};
+
+// Every tensor of each file, with its shape: a file that differs is refused before any use.
+const std::vector<Layer>& expected_layers(const std::string& net) {
+  static const std::map<std::string, std::vector<Layer>> layers{
+      {"pnet",
+       {{"conv1.weight", {10, 3, 3, 3}}, {"conv1.bias", {10}}, {"prelu1.weight", {10}},
+        {"conv2.weight", {16, 10, 3, 3}}, {"conv2.bias", {16}}, {"prelu2.weight", {16}},
+        {"conv3.weight", {32, 16, 3, 3}}, {"conv3.bias", {32}}, {"prelu3.weight", {32}},
+        {"conv4_1.weight", {2, 32, 1, 1}}, {"conv4_1.bias", {2}}, {"conv4_2.weight", {4, 32, 1, 1}},
+        {"conv4_2.bias", {4}}}},
+      {"rnet",
+       {{"conv1.weight", {28, 3, 3, 3}}, {"conv1.bias", {28}}, {"prelu1.weight", {28}},
+        {"conv2.weight", {48, 28, 3, 3}}, {"conv2.bias", {48}}, {"prelu2.weight", {48}},
+        {"conv3.weight", {64, 48, 2, 2}}, {"conv3.bias", {64}}, {"prelu3.weight", {64}},
+        {"dense4.weight", {128, 576}}, {"dense4.bias", {128}}, {"prelu4.weight", {128}},
+        {"dense5_1.weight", {2, 128}}, {"dense5_1.bias", {2}}, {"dense5_2.weight", {4, 128}},
+        {"dense5_2.bias", {4}}}},
+      {"onet",
+       {{"conv1.weight", {32, 3, 3, 3}}, {"conv1.bias", {32}}, {"prelu1.weight", {32}},
+        {"conv2.weight", {64, 32, 3, 3}}, {"conv2.bias", {64}}, {"prelu2.weight", {64}},
+        {"conv3.weight", {64, 64, 3, 3}}, {"conv3.bias", {64}}, {"prelu3.weight", {64}},
+        {"conv4.weight", {128, 64, 2, 2}}, {"conv4.bias", {128}}, {"prelu4.weight", {128}},
+        {"dense5.weight", {256, 1152}}, {"dense5.bias", {256}}, {"prelu5.weight", {256}},
+        {"dense6_1.weight", {2, 256}}, {"dense6_1.bias", {2}}, {"dense6_2.weight", {4, 256}},
+        {"dense6_2.bias", {4}}, {"dense6_3.weight", {10, 256}}, {"dense6_3.bias", {10}}}}};
+  return layers.at(net);
+}
+
+std::string shape_text(at::IntArrayRef sizes) {
+  std::ostringstream s;
+  s << sizes;
+  return s.str();
+}
+
+// The shipped files are legacy torch.save pickles, which carry no checksum: a flipped byte in a
+// weight would load silently. Their CRC-32C digests, checked when they are the ones loaded.
+void check_shipped_digest(const std::string& dir, const std::string& net, const std::string& path) {
+  static const std::map<std::string, uint32_t> shipped{{"pnet", 0x337bde73u}, {"rnet", 0x594e53d6u}, {"onet", 0x6aac6416u}};
+  std::error_code ec;
+  if (!std::filesystem::equivalent(dir, shipped_mtcnn_dir(), ec)) return;
+  const auto bytes = read_file(path);
+  const auto crc = crc32c::value(bytes);
+  if (crc != shipped.at(net))
+    throw Error("MTCNN weight file '" + path + "' is damaged: its CRC-32C is " + fmt::format("{:08x}", crc) +
+                ", the shipped file's is " + fmt::format("{:08x}", shipped.at(net)) +
+                " (restore it with git checkout -- models/mtcnn)");
+}
+
+Weights load_weights(const std::string& dir, const std::string& net) {
+  const auto path = (std::filesystem::path(dir) / (net + ".pt")).string();
+  if (!std::filesystem::is_regular_file(path))
+    throw Error("MTCNN weight file '" + path + "' is missing (the " + net +
+                " of models/mtcnn/; set FACENET_MTCNN_DIR or --detect-model to the folder that holds pnet.pt, "
+                "rnet.pt and onet.pt)");
+  check_shipped_digest(dir, net, path);
+  NamedTensors state;
+  try {
+    state = read_state_dict(path);
+  } catch (const Error& e) {
+    throw Error("MTCNN weight file '" + path + "' is damaged: " + e.what());
+  }
+  Weights w;
+  for (auto& [key, t] : state) w[key] = t.to(torch::kFloat).contiguous();
+  for (const auto& layer : expected_layers(net)) {
+    auto it = w.find(layer.name);
+    if (it == w.end()) throw Error("MTCNN weight file '" + path + "' lacks the tensor '" + layer.name + "'");
+    if (it->second.sizes() != at::IntArrayRef(layer.shape))
+      throw Error("MTCNN weight file '" + path + "': tensor '" + layer.name + "' has shape " +
+                  shape_text(it->second.sizes()) + ", expected " + shape_text(layer.shape));
+    if (!torch::isfinite(it->second).all().item<bool>())
+      throw Error("MTCNN weight file '" + path + "': tensor '" + layer.name + "' holds NaN or infinite values");
+  }
+  if (w.size() != expected_layers(net).size())
+    throw Error("MTCNN weight file '" + path + "' has " + std::to_string(w.size()) + " tensors, expected " +
+                std::to_string(expected_layers(net).size()) + " (is it the " + net + "?)");
+  return w;
+}
+
+torch::Tensor conv(const Weights& w, const std::string& name, const torch::Tensor& x) {
+  return torch::conv2d(x, w.at(name + ".weight"), w.at(name + ".bias"));
+}
+torch::Tensor dense(const Weights& w, const std::string& name, const torch::Tensor& x) {
+  return torch::linear(x, w.at(name + ".weight"), w.at(name + ".bias"));
+}
+torch::Tensor prelu(const Weights& w, const std::string& name, const torch::Tensor& x) {
+  return torch::prelu(x, w.at(name + ".weight"));
+}
+torch::Tensor pool(const torch::Tensor& x, int64_t k, int64_t s) {
+  return torch::max_pool2d(x, {k, k}, {s, s}, {0, 0}, {1, 1}, /*ceil_mode=*/true);
+}
+
+struct PNetOut {
+  torch::Tensor reg, prob;  // (N, 4, H, W), (N, 2, H, W)
+};
+PNetOut pnet(const Weights& w, torch::Tensor x) {
+  x = pool(prelu(w, "prelu1", conv(w, "conv1", x)), 2, 2);
+  x = prelu(w, "prelu2", conv(w, "conv2", x));
+  x = prelu(w, "prelu3", conv(w, "conv3", x));
+  return {conv(w, "conv4_2", x), torch::softmax(conv(w, "conv4_1", x), 1)};
+}
+
+struct RNetOut {
+  torch::Tensor reg, prob;  // (n, 4), (n, 2)
+};
+RNetOut rnet(const Weights& w, torch::Tensor x) {
+  x = pool(prelu(w, "prelu1", conv(w, "conv1", x)), 3, 2);
+  x = pool(prelu(w, "prelu2", conv(w, "conv2", x)), 3, 2);
+  x = prelu(w, "prelu3", conv(w, "conv3", x));
+  x = x.permute({0, 3, 2, 1}).contiguous();  // the Caffe weights' flattening order
+  x = prelu(w, "prelu4", dense(w, "dense4", x.view({x.size(0), -1})));
+  return {dense(w, "dense5_2", x), torch::softmax(dense(w, "dense5_1", x), 1)};
+}
+
+struct ONetOut {
+  torch::Tensor reg, points, prob;  // (n, 4), (n, 10), (n, 2)
+};
+ONetOut onet(const Weights& w, torch::Tensor x) {
+  x = pool(prelu(w, "prelu1", conv(w, "conv1", x)), 3, 2);
+  x = pool(prelu(w, "prelu2", conv(w, "conv2", x)), 3, 2);
+  x = pool(prelu(w, "prelu3", conv(w, "conv3", x)), 2, 2);
+  x = prelu(w, "prelu4", conv(w, "conv4", x));
+  x = x.permute({0, 3, 2, 1}).contiguous();
+  x = prelu(w, "prelu5", dense(w, "dense5", x.view({x.size(0), -1})));
+  return {dense(w, "dense6_2", x), dense(w, "dense6_3", x), torch::softmax(dense(w, "dense6_1", x), 1)};
+}
+
+// ---- The cascade (facenet-pytorch's detect_face) ----
+
+// Area resampling, as torch.nn.functional.interpolate(mode="area") does.
+torch::Tensor imresample(const torch::Tensor& img, int64_t h, int64_t w) {
+  return torch::adaptive_avg_pool2d(img, {h, w});
+}
+
+torch::Tensor normalise(const torch::Tensor& x) { return (x - 127.5) * 0.0078125; }
+
+// Boxes (n, 4) after regression by reg (n, 4), with widths that count both end pixels.
+torch::Tensor bbreg(torch::Tensor boxes, const torch::Tensor& reg) {
+  const auto w = boxes.select(1, 2) - boxes.select(1, 0) + 1;
+  const auto h = boxes.select(1, 3) - boxes.select(1, 1) + 1;
+  const auto b1 = boxes.select(1, 0) + reg.select(1, 0) * w;
+  const auto b2 = boxes.select(1, 1) + reg.select(1, 1) * h;
+  const auto b3 = boxes.select(1, 2) + reg.select(1, 2) * w;
+  const auto b4 = boxes.select(1, 3) + reg.select(1, 3) * h;
+  boxes = boxes.clone();
+  boxes.index_put_({Slice(), Slice(0, 4)}, torch::stack({b1, b2, b3, b4}).permute({1, 0}));
+  return boxes;
+}
+
+// Squares each box about its centre (the longer side).
+torch::Tensor rerec(torch::Tensor boxes) {
+  boxes = boxes.clone();
+  const auto h = boxes.select(1, 3) - boxes.select(1, 1);
+  const auto w = boxes.select(1, 2) - boxes.select(1, 0);
+  const auto l = torch::max(w, h);
+  boxes.select(1, 0).copy_(boxes.select(1, 0) + w * 0.5 - l * 0.5);
+  boxes.select(1, 1).copy_(boxes.select(1, 1) + h * 0.5 - l * 0.5);
+  boxes.index_put_({Slice(), Slice(2, 4)}, boxes.index({Slice(), Slice(0, 2)}) + l.repeat({2, 1}).permute({1, 0}));
+  return boxes;
+}
+
+// The crop of each box (truncated to whole pixels, clipped to the image: 1-based x, y, ex, ey),
+// resampled to side x side and normalised. Boxes with an empty crop are dropped from `keep`.
+torch::Tensor crops(const torch::Tensor& imgs, const torch::Tensor& boxes, const torch::Tensor& image_inds,
+                    int64_t side, std::vector<int64_t>& keep) {
+  const int64_t h = imgs.size(2), w = imgs.size(3);
+  const auto b = boxes.index({Slice(), Slice(0, 4)}).trunc().to(torch::kInt).contiguous();
+  const auto* p = b.data_ptr<int32_t>();
+  const auto* img = image_inds.data_ptr<int64_t>();
+  std::vector<torch::Tensor> out;
+  keep.clear();
+  for (int64_t k = 0; k < b.size(0); ++k) {
+    const int64_t x = std::max<int64_t>(p[4 * k], 1), y = std::max<int64_t>(p[4 * k + 1], 1);
+    const int64_t ex = std::min<int64_t>(p[4 * k + 2], w), ey = std::min<int64_t>(p[4 * k + 3], h);
+    if (!(ey > y - 1 && ex > x - 1)) continue;
+    out.push_back(imresample(imgs.index({img[k], Slice(), Slice(y - 1, ey), Slice(x - 1, ex)}).unsqueeze(0), side, side));
+    keep.push_back(k);
+  }
+  if (out.empty()) return torch::empty({0, 3, side, side});
+  return normalise(torch::cat(out));
+}
+
+torch::Tensor take(const torch::Tensor& t, const std::vector<int64_t>& rows) {
+  return t.index_select(0, torch::tensor(rows, torch::kLong));
+}
+
+/// The cascade over a batch of same-size RGB images (N, 3, H, W) float 0..255.
+std::vector<std::vector<Face>> cascade(const Weights& pw, const Weights& rw, const Weights& ow,
+                                       const MtcnnOptions& o, const torch::Tensor& imgs) {
+  const int64_t batch = imgs.size(0), h = imgs.size(2), w = imgs.size(3);
+  std::vector<std::vector<Face>> result(static_cast<size_t>(batch));
+
+  // Scale pyramid: the first level maps min_face_size to P-Net's 12 px window.
+  const double m = 12.0 / o.min_face_size;
+  double minl = static_cast<double>(std::min(h, w)) * m;
+  std::vector<double> scales;
+  for (double scale = m; minl >= 12; scale *= o.factor, minl *= o.factor) scales.push_back(scale);
+
+  // Stage 1: P-Net over each level; NMS 0.5 within each (level, image).
+  std::vector<torch::Tensor> level_boxes, level_inds;
+  for (double scale : scales) {
+    const auto hs = static_cast<int64_t>(h * scale + 1), ws = static_cast<int64_t>(w * scale + 1);
+    const auto out = pnet(pw, normalise(imresample(imgs, hs, ws)));
+    const auto probs = out.prob.select(1, 1);  // (N, H', W')
+    const auto mask = probs >= o.thresholds[0];
+    const auto idx = mask.nonzero();  // (n, 3): image, y, x in row-major order
+    if (idx.size(0) == 0) continue;
+    const auto score = probs.index({mask});
+    const auto reg = out.reg.permute({1, 0, 2, 3}).index({Slice(), mask}).permute({1, 0});
+    const auto bb = idx.index({Slice(), Slice(1, 3)}).to(torch::kFloat).flip(1);  // x, y
+    const auto q1 = ((bb * 2 + 1) / scale).floor();
+    const auto q2 = ((bb * 2 + 12) / scale).floor();
+    auto boxes = torch::cat({q1, q2, score.unsqueeze(1), reg}, 1);
+    const auto inds = idx.select(1, 0).contiguous();
+    const auto pick = batched_nms(boxes.index({Slice(), Slice(0, 4)}), boxes.select(1, 4), inds, 0.5);
+    level_boxes.push_back(take(boxes, pick));
+    level_inds.push_back(take(inds, pick));
+  }
+  if (level_boxes.empty()) return result;
+  auto boxes = torch::cat(level_boxes).contiguous();
+  auto image_inds = torch::cat(level_inds).contiguous();
+
+  // NMS 0.7 across the levels of each image, then P-Net's regression (widths without the +1).
+  auto pick = batched_nms(boxes.index({Slice(), Slice(0, 4)}), boxes.select(1, 4), image_inds, 0.7);
+  boxes = take(boxes, pick);
+  image_inds = take(image_inds, pick);
+  {
+    const auto regw = boxes.select(1, 2) - boxes.select(1, 0);
+    const auto regh = boxes.select(1, 3) - boxes.select(1, 1);
+    const auto qq1 = boxes.select(1, 0) + boxes.select(1, 5) * regw;
+    const auto qq2 = boxes.select(1, 1) + boxes.select(1, 6) * regh;
+    const auto qq3 = boxes.select(1, 2) + boxes.select(1, 7) * regw;
+    const auto qq4 = boxes.select(1, 3) + boxes.select(1, 8) * regh;
+    boxes = rerec(torch::stack({qq1, qq2, qq3, qq4, boxes.select(1, 4)}).permute({1, 0}).contiguous());
+  }
+
+  // Stage 2: R-Net on 24x24 crops; threshold, NMS 0.7, regression, squaring.
+  std::vector<int64_t> kept;
+  auto input = crops(imgs, boxes, image_inds, 24, kept);
+  if (kept.empty()) return result;
+  boxes = take(boxes, kept);
+  image_inds = take(image_inds, kept);
+  {
+    const auto out = rnet(rw, input);
+    const auto score = out.prob.select(1, 1);
+    const auto pass = (score > o.thresholds[1]).nonzero().select(1, 0);
+    boxes = torch::cat({boxes.index_select(0, pass).index({Slice(), Slice(0, 4)}), score.index_select(0, pass).unsqueeze(1)}, 1);
+    image_inds = image_inds.index_select(0, pass).contiguous();
+    auto mv = out.reg.index_select(0, pass);
+    if (boxes.size(0) == 0) return result;
+    pick = batched_nms(boxes.index({Slice(), Slice(0, 4)}), boxes.select(1, 4), image_inds, 0.7);
+    boxes = take(boxes, pick);
+    image_inds = take(image_inds, pick);
+    mv = take(mv, pick);
+    boxes = rerec(bbreg(boxes, mv)).contiguous();
+  }
+
+  // Stage 3: O-Net on 48x48 crops; threshold, landmarks, regression, NMS 0.7 (Min overlap).
+  input = crops(imgs, boxes, image_inds, 48, kept);
+  if (kept.empty()) return result;
+  boxes = take(boxes, kept);
+  image_inds = take(image_inds, kept);
+  const auto out = onet(ow, input);
+  const auto score = out.prob.select(1, 1);
+  const auto pass = (score > o.thresholds[2]).nonzero().select(1, 0);
+  boxes = torch::cat({boxes.index_select(0, pass).index({Slice(), Slice(0, 4)}), score.index_select(0, pass).unsqueeze(1)}, 1);
+  image_inds = image_inds.index_select(0, pass).contiguous();
+  const auto mv = out.reg.index_select(0, pass);
+  const auto pts = out.points.index_select(0, pass);  // (n, 10): 5 x then 5 y, relative to the box
+  if (boxes.size(0) == 0) return result;
+  const auto wi = (boxes.select(1, 2) - boxes.select(1, 0) + 1).unsqueeze(1);
+  const auto hi = (boxes.select(1, 3) - boxes.select(1, 1) + 1).unsqueeze(1);
+  const auto px = (wi * pts.index({Slice(), Slice(0, 5)}) + boxes.select(1, 0).unsqueeze(1) - 1).contiguous();
+  const auto py = (hi * pts.index({Slice(), Slice(5, 10)}) + boxes.select(1, 1).unsqueeze(1) - 1).contiguous();
+  boxes = bbreg(boxes, mv).contiguous();
+  const auto final_pick = batched_nms_min(boxes.index({Slice(), Slice(0, 4)}).contiguous(), boxes.select(1, 4).contiguous(),
+                                          image_inds, 0.7);
+
+  const auto* b = boxes.data_ptr<float>();
+  const auto* x = px.data_ptr<float>();
+  const auto* y = py.data_ptr<float>();
+  const auto* img = image_inds.data_ptr<int64_t>();
+  for (int64_t k : final_pick) {
+    Face f;
+    const float* r = b + 5 * k;
+    f.box = cv::Rect2f(r[0], r[1], r[2] - r[0], r[3] - r[1]);
+    f.score = r[4];
+    f.has_landmarks = true;
+    for (int i = 0; i < 5; ++i) f.landmarks[i] = cv::Point2f(x[5 * k + i], y[5 * k + i]);
+    result[static_cast<size_t>(img[k])].push_back(f);
+  }
+  return result;
+}
+
+/// An 8-bit image of 1, 3 (BGR) or 4 (BGRA) channels as RGB (the networks were trained on RGB).
+cv::Mat to_rgb(const cv::Mat& image) {
+  if (image.depth() != CV_8U)
+    throw Error("MTCNN: expected an 8-bit image (got depth " + std::to_string(image.depth()) + ")");
+  cv::Mat rgb;
+  switch (image.channels()) {
+    case 1: cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB); break;
+    case 3: cv::cvtColor(image, rgb, cv::COLOR_BGR2RGB); break;
+    case 4: cv::cvtColor(image, rgb, cv::COLOR_BGRA2RGB); break;
+    default: throw Error("MTCNN: expected 1, 3 or 4 channels (got " + std::to_string(image.channels()) + ")");
+  }
+  return rgb;
+}
+
+}  // namespace
+
+struct Mtcnn::Impl {
+  MtcnnOptions options;
+  Weights pnet, rnet, onet;
+};
+
+Mtcnn::Mtcnn(const MtcnnOptions& options) : impl_(std::make_unique<Impl>()) {
+  auto& o = impl_->options = options;
+  if (o.weights_dir.empty()) o.weights_dir = default_mtcnn_dir();
+  if (o.min_face_size < 1) throw ConfigError("mtcnn: min_face_size must be >= 1 (got " + std::to_string(o.min_face_size) + ")");
+  if (!(o.factor > 0 && o.factor < 1)) throw ConfigError("mtcnn: factor must lie in (0, 1)");
+  for (float t : o.thresholds)
+    if (!(t >= 0 && t <= 1)) throw ConfigError("mtcnn: thresholds must lie in [0, 1] (got " + std::to_string(t) + ")");
+  impl_->pnet = load_weights(o.weights_dir, "pnet");
+  impl_->rnet = load_weights(o.weights_dir, "rnet");
+  impl_->onet = load_weights(o.weights_dir, "onet");
+}
+Mtcnn::~Mtcnn() = default;
+Mtcnn::Mtcnn(Mtcnn&&) noexcept = default;
+Mtcnn& Mtcnn::operator=(Mtcnn&&) noexcept = default;
+const MtcnnOptions& Mtcnn::options() const { return impl_->options; }
+
+std::vector<std::vector<Face>> Mtcnn::detect(const std::vector<cv::Mat>& images) const {
+  torch::NoGradGuard no_grad;
+  std::vector<std::vector<Face>> out(images.size());
+  // Images of one size form one batch, in order of first appearance.
+  std::vector<std::pair<cv::Size, std::vector<size_t>>> groups;
+  for (size_t i = 0; i < images.size(); ++i) {
+    if (images[i].empty()) continue;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == images[i].size(); });
+    if (it == groups.end()) groups.push_back({images[i].size(), {i}});
+    else it->second.push_back(i);
+  }
+  for (const auto& [size, members] : groups) {
+    std::vector<torch::Tensor> batch;
+    for (size_t i : members) {
+      cv::Mat rgb = to_rgb(images[i]);
+      batch.push_back(torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat));
+    }
+    const auto found = cascade(impl_->pnet, impl_->rnet, impl_->onet, impl_->options, torch::stack(batch));
+    for (size_t k = 0; k < members.size(); ++k) out[members[k]] = found[k];
+  }
+  return out;
+}
+
+std::vector<Face> Mtcnn::detect(const cv::Mat& image) const { return detect(std::vector<cv::Mat>{image}).front(); }
+
+}  // namespace facenet::detect
