@@ -64,17 +64,20 @@ std::string shape_text(at::IntArrayRef sizes) {
 }
 
 // The shipped files are legacy torch.save pickles, which carry no checksum: a flipped byte in a
-// weight would load silently. Their CRC-32C digests, checked when they are the ones loaded.
-void check_shipped_digest(const std::string& dir, const std::string& net, const std::string& path) {
-  static const std::map<std::string, uint32_t> shipped{{"pnet", 0x337bde73u}, {"rnet", 0x594e53d6u}, {"onet", 0x6aac6416u}};
-  std::error_code ec;
-  if (!std::filesystem::equivalent(dir, shipped_mtcnn_dir(), ec)) return;
-  const auto bytes = read_file(path);
-  const auto crc = crc32c::value(bytes);
-  if (crc != shipped.at(net))
-    throw Error("MTCNN weight file '" + path + "' is damaged: its CRC-32C is " + fmt::format("{:08x}", crc) +
-                ", the shipped file's is " + fmt::format("{:08x}", shipped.at(net)) +
-                " (restore it with git checkout -- models/mtcnn)");
+// weight would load silently. A folder's CRC32C file (lines "<crc32c hex>  <file>", shipped with
+// models/mtcnn) lists their digests, checked on load.
+void check_digest(const std::string& dir, const std::string& net, const std::string& path) {
+  const auto list = (std::filesystem::path(dir) / "CRC32C").string();
+  if (!std::filesystem::is_regular_file(list)) return;
+  std::istringstream lines(read_file(list));
+  for (std::string crc, file; lines >> crc >> file;) {
+    if (file != net + ".pt") continue;
+    const auto actual = fmt::format("{:08x}", crc32c::value(read_file(path)));
+    if (actual != crc)
+      throw Error("MTCNN weight file '" + path + "' is damaged: its CRC-32C is " + actual + " where " + list +
+                  " lists " + crc + " (restore the shipped files with git checkout -- models/mtcnn)");
+    return;
+  }
 }
 
 Weights load_weights(const std::string& dir, const std::string& net) {
@@ -83,7 +86,7 @@ Weights load_weights(const std::string& dir, const std::string& net) {
     throw Error("MTCNN weight file '" + path + "' is missing (the " + net +
                 " of models/mtcnn/; set FACENET_MTCNN_DIR or --detect-model to the folder that holds pnet.pt, "
                 "rnet.pt and onet.pt)");
-  check_shipped_digest(dir, net, path);
+  check_digest(dir, net, path);
   NamedTensors state;
   try {
     state = read_state_dict(path);

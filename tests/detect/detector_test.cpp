@@ -174,3 +174,58 @@ TEST(Detect, MarginCropIsTheAlignBoxResized) {
   ASSERT_EQ(out.size(), cv::Size(64, 64));
   EXPECT_GT(cv::mean(out)[0], 250);
 }
+
+TEST(Crop, PilBilinearResizeMatchesPillow) {
+  // A 7x5 RGB ramp and Pillow's Image.resize(size, BILINEAR) of it (values printed by Pillow 9.4).
+  cv::Mat rgb(5, 7, CV_8UC3);
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 7; ++x)
+      for (int c = 0; c < 3; ++c) rgb.at<cv::Vec3b>(y, x)[c] = static_cast<uint8_t>((x * 37 + y * 11 + c * 50 + x * y * 13) % 256);
+  auto check = [&](cv::Size size, const std::vector<int>& want) {
+    const auto got = pil_bilinear_resize(rgb, size);
+    ASSERT_EQ(got.size(), size);
+    ASSERT_EQ(static_cast<size_t>(got.total() * 3), want.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got.data[i], want[i]) << size << " value " << i;
+  };
+  check({3, 4}, {38, 88, 138, 120, 155, 167, 159, 127, 95, 63, 113, 163, 142, 113, 101, 77, 95, 145,
+                 89, 139, 157, 103, 109, 115, 135, 132, 118, 115, 123, 160, 118, 111, 143, 158, 103, 126});
+  check({5, 2}, {28, 78, 128, 89, 139, 183, 141, 135, 116, 117, 108, 117, 120, 108, 127,
+                 58, 108, 158, 151, 156, 148, 98, 94, 118, 121, 129, 132, 154, 106, 121});
+  check({7, 3}, {5, 55, 105, 47, 97, 147, 90, 140, 190, 132, 182, 123, 175, 115, 165, 108, 158, 62, 150, 54, 104,
+                 22, 72, 122, 85, 135, 185, 148, 198, 191, 154, 62, 55, 75, 68, 118, 81, 131, 124, 144, 137, 187,
+                 39, 89, 139, 123, 173, 223, 206, 110, 50, 34, 84, 134, 117, 167, 217, 200, 104, 44, 138, 78, 128});
+  const auto up = pil_bilinear_resize(rgb, {12, 9});  // upscaling: the plain triangle filter
+  EXPECT_EQ(up.at<cv::Vec3b>(0, 0), cv::Vec3b(0, 50, 100));
+  EXPECT_EQ(up.at<cv::Vec3b>(0, 1), cv::Vec3b(14, 64, 114));
+  EXPECT_EQ(up.at<cv::Vec3b>(8, 11), cv::Vec3b(66, 116, 166));
+}
+
+TEST(Crop, FacenetPytorchBoxGrowsTheMarginInOutputPixels) {
+  // extract_face(box=[50, 60, 150, 180], image_size=160, margin=20): margin = 20 * (100, 120) / 140
+  // = (14.2857, 17.1429); box = int(50 - 7.1429), int(60 - 8.5714), int(150 + 7.1429), int(180 + 8.5714).
+  const auto b = facenet_pytorch_box(cv::Rect2f(50, 60, 100, 120), 20, 160, 400, 300);
+  EXPECT_EQ(b.x, 42);
+  EXPECT_EQ(b.y, 51);
+  EXPECT_EQ(b.width, 157 - 42);
+  EXPECT_EQ(b.height, 188 - 51);
+  const auto edge = facenet_pytorch_box(cv::Rect2f(-3.5f, 2, 100, 100), 40, 160, 90, 95);  // clipped on every side
+  EXPECT_EQ(edge.x, 0);
+  EXPECT_EQ(edge.y, 0);
+  EXPECT_EQ(edge.width, 90);
+  EXPECT_EQ(edge.height, 95);
+  const auto zero = facenet_pytorch_box(cv::Rect2f(10.7f, 20.2f, 30.6f, 40.9f), 0, 160, 400, 300);  // margin 0: int()
+  EXPECT_EQ(zero.x, 10);
+  EXPECT_EQ(zero.y, 20);
+  EXPECT_EQ(zero.width, 41 - 10);
+  EXPECT_EQ(zero.height, 61 - 20);
+  EXPECT_THROW(facenet_pytorch_box(cv::Rect2f(0, 0, 10, 10), 160, 160, 100, 100), Error);
+}
+
+TEST(Crop, DavidsandbergMarginTruncatesRealValuedBoxes) {
+  // align_dataset_mtcnn: bb = int32([max(x1 - 16, 0), max(y1 - 16, 0), min(x2 + 16, w), min(y2 + 16, h)])
+  const auto b = margin_box(cv::Rect2f(71.19f, 62.29f, 85.34f, 121.28f), 32, 250, 250);
+  EXPECT_EQ(b.x, 55);
+  EXPECT_EQ(b.y, 46);
+  EXPECT_EQ(b.width, 172 - 55);   // int(156.53 + 16)
+  EXPECT_EQ(b.height, 199 - 46);  // int(183.57 + 16)
+}

@@ -27,14 +27,14 @@ struct MtcnnOptions {
 /// Where the weights are by default: $FACENET_MTCNN_DIR when set, else shipped_mtcnn_dir().
 std::string default_mtcnn_dir();
 
-/// The models/mtcnn folder of the source tree this program was built from (the shipped files,
-/// whose CRC-32C digests are checked on load).
+/// The models/mtcnn folder of the source tree this program was built from.
 std::string shipped_mtcnn_dir();
 
 class Mtcnn {
  public:
-  /// Loads and checks the three weight files. Throws facenet::Error naming the expected path of a
-  /// missing file, or the file and the tensor of a damaged or mismatched one.
+  /// Loads and checks the three weight files (against the folder's CRC32C list where it has one,
+  /// as models/mtcnn does). Throws facenet::Error naming the expected path of a missing file, or
+  /// the file (and the tensor) of a damaged or mismatched one.
   explicit Mtcnn(const MtcnnOptions& options = {});
   ~Mtcnn();
   Mtcnn(Mtcnn&&) noexcept;
