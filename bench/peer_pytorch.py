@@ -134,6 +134,28 @@ def train_e2e(args):
     return rate(step, args.train_batch, args.seconds, 1)
 
 
+def mtcnn(args):
+    """facenet-pytorch's MTCNN.detect() (peer_mtcnn.py) on the photos `facenet bench` picks:
+    64 spread evenly over the sorted image files of --data, one photo per call."""
+    import glob
+    from PIL import Image
+    import peer_mtcnn
+    exts = (".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".webp", ".tif", ".tiff")
+    files = sorted(p for p in glob.glob(os.path.join(args.data, "**", "*"), recursive=True)
+                   if p.lower().endswith(exts) and os.path.isfile(p))
+    step = max(1, len(files) // 64)
+    photos = [Image.open(p).convert("RGB") for p in files[::step][:64]]
+    nets = (peer_mtcnn.load(peer_mtcnn.PNet(), "pnet"), peer_mtcnn.load(peer_mtcnn.RNet(), "rnet"),
+            peer_mtcnn.load(peer_mtcnn.ONet(), "onet"))
+    state = {"n": 0}
+
+    def step_fn():
+        with torch.no_grad():
+            peer_mtcnn.detect_face([photos[state["n"] % len(photos)]], 20, *nets, [0.6, 0.7, 0.7], 0.709)
+        state["n"] += 1
+    return rate(step_fn, 1, args.seconds, 1)
+
+
 def run_case(name, fn):
     """Each case in a forked child, as facenet bench does, so peak RSS is per case."""
     r, w = os.pipe()
@@ -201,7 +223,7 @@ def main():
             if sel(n):
                 cases.append(run_case(n, lambda: train_step(bb, args, bf16)))
     if args.data:
-        for n, fn in (("data/pipeline/b%d" % args.train_batch, pipeline),
+        for n, fn in (("detect/mtcnn/b1", mtcnn), ("data/pipeline/b%d" % args.train_batch, pipeline),
                       ("mobilenet/train-e2e/b%d" % args.train_batch, train_e2e)):
             if sel(n):
                 cases.append(run_case(n, lambda: fn(args)))

@@ -100,6 +100,8 @@ BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const
     if (made.error.empty()) root = made.output;
     else spdlog::warn("[bench] could not generate JPEGs: {}", made.error);
   }
+  if (!o.data_root.empty())  // real photos only: MTCNN finds few drawn faces
+    run_case("detect/mtcnn/b1", "img/s", [&] { return bench_mtcnn(o, o.data_root); });
   if (!root.empty()) {
     run_case(fmt::format("data/pipeline/b{}", o.train_batch), "img/s", [&] { return bench_pipeline(o, root); });
     run_case(fmt::format("mobilenet/train-e2e/b{}", o.train_batch), "img/s",

@@ -37,10 +37,15 @@ Config base_config(const BenchOptions& o, const std::string& backbone) {
   return c;
 }
 
-/// Runs `step` (which processes `per_step` images) once or twice to warm up, then times three
-/// windows of o.seconds / 3 (each at least one step) and returns the best window's images per
-/// second: this shared machine's other load only ever slows a window down, so the fastest one
-/// is the least disturbed. bench/peer_pytorch.py measures PyTorch the same way.
+
+std::string scratch(const BenchOptions& o, const std::string& name) {
+  const fs::path base = o.scratch_dir.empty() ? fs::temp_directory_path() / "facenet-bench" : fs::path(o.scratch_dir);
+  fs::create_directories(base);
+  return (base / name).string();
+}
+
+}  // namespace
+
 double rate(const BenchOptions& o, int64_t per_step, int warmup, const std::function<void()>& step) {
   for (int i = 0; i < warmup; ++i) step();
   double best = 0;
@@ -57,14 +62,6 @@ double rate(const BenchOptions& o, int64_t per_step, int warmup, const std::func
   }
   return best;
 }
-
-std::string scratch(const BenchOptions& o, const std::string& name) {
-  const fs::path base = o.scratch_dir.empty() ? fs::temp_directory_path() / "facenet-bench" : fs::path(o.scratch_dir);
-  fs::create_directories(base);
-  return (base / name).string();
-}
-
-}  // namespace
 
 namespace {
 

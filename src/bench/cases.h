@@ -1,11 +1,19 @@
 #pragma once
 // The individual measurements of `facenet bench`. Each runs in the calling process (the
 // runner forks first) and returns "value;note".
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "facenet/bench/benchmark.h"
 
 namespace facenet::bench {
+
+/// Runs `step` (which processes `per_step` images) `warmup` times, then times three windows of
+/// o.seconds / 3 (each at least one step) and returns the best window's images per second: this
+/// shared machine's other load only ever slows a window down, so the fastest one is the least
+/// disturbed. bench/peer_pytorch.py measures PyTorch the same way.
+double rate(const BenchOptions& o, int64_t per_step, int warmup, const std::function<void()>& step);
 
 /// Embeddings per second of `backbone` at batch `batch`; `path` is "eager", "optimised" or
 /// "onnx-opencv"; `precision` "bf16" runs eager under bf16 autocast and the optimised path as
@@ -45,6 +53,14 @@ std::string bench_conv_kernel(const BenchOptions& o, const std::string& precisio
 /// nearest identities), as `facenet identify` does after loading a gallery: milliseconds per probe
 /// (median over o.seconds of calls).
 std::string bench_identify(const BenchOptions& o);
+
+/// Photos per second of MTCNN (the whole cascade, one photo per call) over `count` photos picked
+/// evenly from the sorted image files under `root` (detect_case.cpp).
+std::string bench_mtcnn(const BenchOptions& o, const std::string& root);
+
+/// `count` image files spread evenly over the sorted files under `root` (the same list
+/// bench/peer_pytorch.py takes for its MTCNN case).
+std::vector<std::string> detect_photos(const std::string& root, size_t count);
 
 /// Writes a 250x250 JPEG face tree under `dir` (for the pipeline cases when no data is given).
 std::string make_jpeg_tree(const std::string& dir);
