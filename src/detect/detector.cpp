@@ -1,5 +1,6 @@
 #include "facenet/detect/detector.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -30,7 +31,7 @@ void apply_request(const DetectRequest& r, DetectOptions& o) {
   o.haar_fallback = r.haar_fallback;
   if (r.min_face < 0) throw ConfigError("--min-face: must be >= 0 (got " + std::to_string(r.min_face) + ")");
   for (float t : r.thresholds)
-    if (!(t >= 0 && t <= 1)) throw ConfigError("--thresholds: each must lie in [0, 1] (got " + std::to_string(t) + ")");
+    if (!(t >= 0 && t <= 1)) throw ConfigError(fmt::format("--thresholds: each must lie in [0, 1] (got {:g})", t));
   if (r.thresholds.empty()) return;
   if (o.detector == FaceDetector::Mtcnn) {
     if (r.thresholds.size() != 3)

@@ -165,7 +165,11 @@ torch::Tensor imresample(const torch::Tensor& img, int64_t h, int64_t w) {
   return torch::adaptive_avg_pool2d(img, {h, w});
 }
 
-torch::Tensor normalise(const torch::Tensor& x) { return (x - 127.5) * 0.0078125; }
+// Channels-last: oneDNN's convolutions run these small-channel networks about 3x faster than in
+// NCHW (the sums are the same, in another order: float rounding, not the algorithm, differs).
+torch::Tensor normalise(const torch::Tensor& x) {
+  return ((x - 127.5) * 0.0078125).contiguous(torch::MemoryFormat::ChannelsLast);
+}
 
 // Boxes (n, 4) after regression by reg (n, 4), with widths that count both end pixels.
 torch::Tensor bbreg(torch::Tensor boxes, const torch::Tensor& reg) {

@@ -90,7 +90,10 @@ DetectFacesSummary run_detect_faces(const DetectFacesOptions& o) {
       if (!o.draw.empty()) {
         cv::Mat canvas = o.blank ? cv::Mat(images[k].size(), CV_8UC3, cv::Scalar::all(245)) : images[k].clone();
         draw_faces(canvas, faces);
-        data::write_image((fs::path(o.draw) / fs::path(name).replace_extension(".png")).string(), canvas);
+        // Names relative to a given folder keep their place; a file given by path keeps its name.
+        fs::path rel = fs::path(name);
+        if (rel.is_absolute() || rel.lexically_normal().string().rfind("..", 0) == 0) rel = rel.filename();
+        data::write_image((fs::path(o.draw) / rel.replace_extension(".png")).string(), canvas);
       }
     }
     s.photos += static_cast<int64_t>(which.size());

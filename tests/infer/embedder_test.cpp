@@ -157,6 +157,29 @@ TEST(Embedder, EmbedFacesFindsEveryHaarFaceOfAPhoto) {
   EXPECT_THROW(embedder.embed_faces(photo, {"yunet", "", 0, {}, false}), Error);
 }
 
+TEST(Embedder, EmbedFacesWithMtcnnGivesItsLandmarksAndHonoursItsThresholds) {
+  const Embedder embedder(exported().torchscript);
+  const cv::Mat group = cv::imread(std::string(FACENET_SOURCE_DIR) + "/tests/detect/fixtures/mtcnn_synth_group.png");
+  FaceDetection mtcnn;
+  mtcnn.detector = "mtcnn";
+  const auto faces = embedder.embed_faces(group, mtcnn);
+  ASSERT_EQ(faces.size(), 4u);  // the faces facenet-pytorch finds there (tests/detect/mtcnn_test.cpp)
+  for (const auto& f : faces) {
+    EXPECT_TRUE(f.has_landmarks);
+    EXPECT_GT(f.score, 0.7f);
+    // The landmarks lie inside the box.
+    for (int k = 0; k < 5; ++k) {
+      EXPECT_GE(f.landmarks[2 * k], f.x);
+      EXPECT_LE(f.landmarks[2 * k], f.x + f.width);
+    }
+  }
+  mtcnn.largest = true;
+  mtcnn.thresholds = {0.6f, 0.7f, 0.95f};
+  const auto sure = embedder.embed_faces(group, mtcnn);
+  ASSERT_EQ(sure.size(), 1u);
+  EXPECT_GT(sure[0].score, 0.95f);
+}
+
 TEST(Embedder, BatchesAndComparesAtTheStoredThreshold) {
   const Embedder embedder(exported().torchscript);
   const std::vector<cv::Mat> faces{test::synth_face(0, 0, 96), test::synth_face(1, 0, 96)};
