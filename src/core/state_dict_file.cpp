@@ -66,7 +66,7 @@ c10::IValue load_legacy(const std::string& text, const std::string& path) {
     at = end;
   }
   const auto object = plain_dicts_pickle(pickles[3]);
-  const auto keys_value = unpickle(pickles[4], nullptr);
+  const auto keys_value = unpickle(plain_dicts_pickle(pickles[4]), nullptr);
   if (!keys_value.isList()) throw Error("the storage key list is a " + keys_value.tagKind() + ", not a list");
   // First pass without data: each storage's element type and byte size as the object claims them.
   // A storage's data pointer is empty; its context names the key.

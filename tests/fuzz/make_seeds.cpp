@@ -236,8 +236,8 @@ int main(int argc, char** argv) {
     put(out / "network_fuzz/checkpoint", byte(0) + read_all((tmp / "seed.pt").string()));
   }
 
-  // state_dict_fuzz: torch.save's zip (Python-made fixture), its data.pkl, and a plain dict
-  // written by torch::pickle_save.
+  // state_dict_fuzz: torch.save's zip (Python-made fixture), its data.pkl, a plain dict written by
+  // torch::pickle_save, and a legacy (pre-zip) torch.save file.
   {
     const auto python_zip = read_all(FACENET_SOURCE_DIR "/tests/export/data/tiny_state_dict.pt");
     put(out / "state_dict_fuzz/python_zip", byte(0) + python_zip);
@@ -248,6 +248,8 @@ int main(int argc, char** argv) {
     dict.insert("w", torch::ones({2}));
     const auto saved = torch::pickle_save(c10::IValue(dict));
     put(out / "state_dict_fuzz/pickle_save", byte(0) + std::string(saved.begin(), saved.end()));
+    // A legacy torch.save file (five pickles, then the raw storages): MTCNN's P-Net as shipped.
+    put(out / "state_dict_fuzz/legacy_pnet", byte(0) + read_all(FACENET_SOURCE_DIR "/models/mtcnn/pnet.pt"));
   }
   fs::remove_all(tmp);
   fmt::print("seeds written under {}\n", out.string());
