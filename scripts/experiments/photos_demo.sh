@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's "A trained model on real photos": verify, enroll, identify (known and unknown),
-# eval-identify and cluster on LFW people, plus Haar detection on a photo with several faces.
+# eval-identify and cluster on LFW people, plus Haar and MTCNN detection on a photo with several faces.
 #
 #   scripts/experiments/photos_demo.sh MODEL LFW_DIR [--out DIR] [--verify-threshold T] [--l2-threshold T]
 #
@@ -45,3 +45,6 @@ run cluster album --model "$MODEL" --out clusters-agglomerative --labels album -
 run embed --model "$MODEL" --detect haar "$LFW/Amer_al-Saadi/Amer_al-Saadi_0002.jpg" --out one.csv
 echo '$ cut -d, -f1-7 one.csv'
 cut -d, -f1-7 one.csv | sed "s|$LFW|lfw|g"
+run embed --model "$MODEL" --detect mtcnn "$LFW/Amer_al-Saadi/Amer_al-Saadi_0002.jpg" --out one-mtcnn.csv
+echo '$ cut -d, -f1-7 one-mtcnn.csv'
+cut -d, -f1-7 one-mtcnn.csv | sed "s|$LFW|lfw|g"
