@@ -30,3 +30,30 @@ echo "$(wc -l < "$out/photos.txt") photos"
 /usr/bin/python3 bench/peer_mtcnn.py detect "$out/reference.json" $(cat "$out/photos.txt")
 build/facenet detect $(cat "$out/photos.txt") --no-haar-fallback --out "$out/ours.csv"
 /usr/bin/python3 bench/mtcnn_parity.py "$out/reference.json" "$out/ours.json" --json "$out/parity.json"
+# facenet-pytorch's crops (extract_face: margin 0, 160 px, PIL's bilinear resize) against
+# `facenet align --rule facenet_pytorch` on 20 of the photos, as lossless PNGs.
+mkdir -p "$out/png/p"
+/usr/bin/python3 - "$out/photos.txt" "$out/png/p" <<'PY'
+import sys
+from PIL import Image
+for i, line in enumerate(list(open(sys.argv[1]))[:20]):
+    Image.open(line.strip()).convert("RGB").save(f"{sys.argv[2]}/{i:02d}.png")
+PY
+rm -rf "$out/png-aligned"
+build/facenet align --input "$out/png" --output "$out/png-aligned" --rule facenet_pytorch --margin 0 --size 160
+/usr/bin/python3 bench/peer_mtcnn.py detect "$out/png-reference.json" "$out"/png/p/*.png
+/usr/bin/python3 - "$out/png-reference.json" "$out/png" "$out/png-aligned" <<'PY'
+import json, sys
+import numpy as np
+from PIL import Image
+worst, n = 0, 0
+for r in json.load(open(sys.argv[1])):
+    if not r["faces"]:
+        continue
+    b, img = r["faces"][0]["box"], Image.open(r["path"])
+    box = [int(max(b[0], 0)), int(max(b[1], 0)), int(min(b[2], img.size[0])), int(min(b[3], img.size[1]))]
+    want = np.asarray(img.crop(box).resize((160, 160), Image.BILINEAR)).astype(int)
+    got = np.asarray(Image.open(r["path"].replace(sys.argv[2], sys.argv[3])).convert("RGB")).astype(int)
+    worst, n = max(worst, int(np.abs(want - got).max())), n + 1
+print(json.dumps({"crops_compared": n, "max_abs_pixel_difference": worst}))
+PY
