@@ -45,8 +45,7 @@ void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_opt
                   "Face detector: mtcnn (given without a value too), haar (OpenCV cascade), yunet (needs "
                   "--detect-model) or none (the image is one face); default: " + fallback)
       ->check(CLI::IsMember({"mtcnn", "haar", "yunet", "none"}))
-      ->expected(0, 1)
-      ->default_str(fallback);
+      ->expected(0, 1);  // no default_str: CLI11 would give it to a bare --detect as its value
   app->add_option("--detect-model", args.model,
                   "YuNet ONNX file for --detect yunet (never downloaded), another Haar cascade, or a folder with "
                   "MTCNN's pnet.pt, rnet.pt and onet.pt (default: the shipped models/mtcnn)");
