@@ -63,6 +63,16 @@ void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_opt
   });
 }
 
+void add_video_options(CLI::App* app, tasks::VideoArgs& args) {
+  app->add_option("--every", args.every, "Videos: take every Nth frame")->capture_default_str();
+  app->add_option("--track-iou", args.tracking.min_iou,
+                  "Videos: the overlap (IoU) with a track's last box that continues the track")
+      ->capture_default_str();
+  app->add_option("--track-gap", args.tracking.max_missed,
+                  "Videos: processed frames a track may miss and still continue")
+      ->capture_default_str();
+}
+
 void exit_with(int code) { throw CLI::RuntimeError(code); }
 
 }  // namespace facenet::cli
