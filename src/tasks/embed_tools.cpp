@@ -18,6 +18,7 @@
 #include "facenet/infer/faces.h"
 #include "facenet/infer/network_loader.h"
 #include "embed_common.h"
+#include "video_common.h"
 
 namespace facenet::tasks {
 namespace {
@@ -60,22 +61,42 @@ EmbedSummary run_embed(const EmbedOptions& o) {
   const bool csv = ends_with(o.out, ".csv"), npy = ends_with(o.out, ".npy");
   if (!csv && !npy) throw ConfigError("embed --out: expected a .csv or .npy file (got '" + o.out + "')");
   if (o.inputs.empty()) throw ConfigError("embed: no input folders or images given");
+  auto inputs = o.inputs;
+  const auto videos = take_videos(inputs);
+  if (!videos.empty() && !inputs.empty())
+    throw ConfigError("embed: give images or videos, not both (a video's rows lead with other columns): '" +
+                      videos.front() + "' and '" + inputs.front() + "'");
+  if (!videos.empty()) check_video_args(o.video);
   std::vector<std::string> paths, names;
-  for (const auto& input : o.inputs)
+  for (const auto& input : inputs)
     for (auto& [path, name] : list_images(input)) {
       paths.push_back(path);
       names.push_back(name);
     }
-  if (paths.empty()) throw Error("embed: no images (jpg, jpeg, png, bmp, webp, pgm, ppm, tif, tiff) found in the given inputs");
+  if (paths.empty() && videos.empty())
+    throw Error("embed: no images (jpg, jpeg, png, bmp, webp, pgm, ppm, tif, tiff) found in the given inputs");
   const auto net = infer::load_network(o.model, o.dtype);
   const auto plan = infer::face_plan(net.meta, o.detect);
   EmbedSummary summary;
   summary.images = static_cast<int64_t>(paths.size());
+  summary.videos = static_cast<int64_t>(videos.size());
   summary.detector = to_string(plan.detect.detector);
   summary.crop = to_string(plan.crop.rule);
   torch::Tensor emb;
   std::vector<std::string> lead;  // the leading columns of each row
-  if (plan.active()) {
+  if (!videos.empty()) {
+    for (const auto& video : videos) require_video_detector(plan, o.detect, video, "embed");
+    std::vector<torch::Tensor> parts;
+    for (const auto& video : videos) {
+      const auto f = embed_video(net, video, plan, o.video, o.batch_size, "embed");
+      parts.push_back(f.embeddings);
+      summary.frames += f.frames;
+      summary.tracks += f.tracks;
+      summary.without_face += f.without_face;
+      for (size_t i = 0; i < f.faces.size(); ++i) lead.push_back(video_lead(video, f, i));
+    }
+    emb = torch::cat(parts).contiguous();
+  } else if (plan.active()) {
     const auto faces = infer::embed_photo_faces(net, paths, plan, o.batch_size, "embed");
     emb = faces.embeddings;
     summary.without_face = faces.without_face;

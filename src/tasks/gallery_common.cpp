@@ -5,10 +5,13 @@
 
 #include <cmath>
 #include <filesystem>
+#include <algorithm>
+#include <limits>
 #include <map>
 
 #include "embed_common.h"
 #include "facenet/core/error.h"
+#include "facenet/eval/identification.h"
 #include "facenet/infer/faces.h"
 #include "facenet/tasks/embed_tools.h"
 
@@ -89,6 +92,40 @@ infer::Gallery embed_gallery(const infer::LoadedNetwork& net, const std::string&
     }
   }
   return g;
+}
+
+std::vector<std::vector<IdentityMatch>> rank_identities(const infer::Gallery& g, const float* probes, int64_t n,
+                                                        int64_t k) {
+  constexpr int64_t kBlock = 1024;  // probes per distance matrix (block x identities floats)
+  std::vector<std::vector<IdentityMatch>> out(static_cast<size_t>(n));
+  const auto identities = static_cast<int64_t>(g.identities.size());
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t rows = std::min(kBlock, n - start);
+    const float* block = probes + start * g.dim;
+    const auto d = eval::identity_distances(block, rows, g.embeddings.data(), g.labels.data(), g.rows(), g.dim, identities);
+    for (int64_t i = 0; i < rows; ++i) {
+      const auto top = eval::nearest(d, i, k);
+      std::map<int64_t, double> exact;
+      for (const auto& [id, dist] : top) exact[id] = std::numeric_limits<double>::infinity();
+      const float* qp = block + i * g.dim;
+      for (int64_t r = 0; r < g.rows(); ++r) {
+        auto it = exact.find(g.labels[static_cast<size_t>(r)]);
+        if (it == exact.end()) continue;
+        double s = 0;
+        for (int64_t j = 0; j < g.dim; ++j) {
+          const double diff = static_cast<double>(g.embeddings[static_cast<size_t>(r * g.dim + j)]) - qp[j];
+          s += diff * diff;
+        }
+        it->second = std::min(it->second, std::sqrt(s));
+      }
+      auto& ranking = out[static_cast<size_t>(start + i)];
+      for (const auto& [id, dist] : top)
+        ranking.push_back({g.identities[static_cast<size_t>(id)], exact[id], g.counts[static_cast<size_t>(id)]});
+      std::stable_sort(ranking.begin(), ranking.end(),
+                       [](const IdentityMatch& a, const IdentityMatch& b) { return a.distance < b.distance; });
+    }
+  }
+  return out;
 }
 
 std::string absolute_path(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }

@@ -9,6 +9,7 @@
 #include "facenet/infer/gallery.h"
 #include "facenet/infer/network_loader.h"
 #include "facenet/tasks/detect_args.h"
+#include "facenet/tasks/identify.h"
 
 namespace facenet::tasks {
 
@@ -40,6 +41,13 @@ struct OpenGallery {
   infer::LoadedNetwork net;
   std::string model;
 };
+
+/// The k nearest identities of each of `n` unit-length probes (rows of `dim` floats), nearest first:
+/// eval::identity_distances over blocks of probes (bounded memory for a video's many faces), the
+/// k distances recomputed in double over the identity's rows (float similarities leave ~3e-4 for
+/// an identical image).
+std::vector<std::vector<IdentityMatch>> rank_identities(const infer::Gallery& gallery, const float* probes, int64_t n,
+                                                        int64_t k);
 
 OpenGallery open_gallery(const std::string& model, const std::string& gallery, bool folder_means, int64_t batch_size,
                          int threads, const DetectArgs& detect, InferenceDtype dtype);

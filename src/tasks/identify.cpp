@@ -2,16 +2,11 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <cmath>
 #include <filesystem>
-#include <limits>
-#include <map>
 
 #include "embed_common.h"
 #include "facenet/core/error.h"
 #include "facenet/data/preprocess.h"
-#include "facenet/eval/identification.h"
 #include "facenet/infer/faces.h"
 #include "gallery_common.h"
 
@@ -44,9 +39,6 @@ IdentifyResult run_identify(const IdentifyOptions& opt) {
     q = o.net.forward(data::load_images({opt.probe}, o.net.meta.preprocess, false, opt.threads)).to(torch::kFloat).contiguous();
     result.faces.emplace_back();
   }
-  const int64_t n = q.size(0);
-  const auto d = eval::identity_distances(q.data_ptr<float>(), n, g.embeddings.data(), g.labels.data(), g.rows(), g.dim,
-                                          static_cast<int64_t>(g.identities.size()));
   if (opt.threshold < 0) throw ConfigError("identify --threshold: must be > 0");
   result.threshold = opt.threshold > 0 ? opt.threshold : l2_threshold(o.net.meta);
   result.gallery_images = 0;
@@ -54,28 +46,10 @@ IdentifyResult run_identify(const IdentifyOptions& opt) {
   result.identities = static_cast<int64_t>(g.identities.size());
   result.embeddings = g.rows();
   result.model = o.model;
-  for (int64_t i = 0; i < n; ++i) {
-    auto& face = result.faces[static_cast<size_t>(i)];
-    // The k nearest, their distances recomputed in double over the identity's rows (float
-    // similarities leave ~3e-4 for an identical image).
-    const auto top = eval::nearest(d, i, opt.k);
-    std::map<int64_t, double> exact;
-    for (const auto& [id, dist] : top) exact[id] = std::numeric_limits<double>::infinity();
-    const float* qp = q.data_ptr<float>() + i * g.dim;
-    for (int64_t r = 0; r < g.rows(); ++r) {
-      auto it = exact.find(g.labels[static_cast<size_t>(r)]);
-      if (it == exact.end()) continue;
-      double s = 0;
-      for (int64_t j = 0; j < g.dim; ++j) {
-        const double diff = static_cast<double>(g.embeddings[static_cast<size_t>(r * g.dim + j)]) - qp[j];
-        s += diff * diff;
-      }
-      it->second = std::min(it->second, std::sqrt(s));
-    }
-    for (const auto& [id, dist] : top)
-      face.ranking.push_back({g.identities[static_cast<size_t>(id)], exact[id], g.counts[static_cast<size_t>(id)]});
-    std::stable_sort(face.ranking.begin(), face.ranking.end(),
-                     [](const IdentityMatch& a, const IdentityMatch& b) { return a.distance < b.distance; });
+  auto rankings = rank_identities(g, q.data_ptr<float>(), q.size(0), opt.k);
+  for (size_t i = 0; i < rankings.size(); ++i) {
+    auto& face = result.faces[i];
+    face.ranking = std::move(rankings[i]);
     face.unknown = result.threshold > 0 && (face.ranking.empty() || face.ranking[0].distance >= result.threshold);
   }
   return result;

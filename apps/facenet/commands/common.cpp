@@ -45,8 +45,7 @@ void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_opt
                   "Face detector: mtcnn (given without a value too), haar (OpenCV cascade), yunet (needs "
                   "--detect-model) or none (the image is one face); default: " + fallback)
       ->check(CLI::IsMember({"mtcnn", "haar", "yunet", "none"}))
-      ->expected(0, 1)
-      ->default_str(fallback);
+      ->expected(0, 1);  // no default_str: CLI11 would give it to a bare --detect as its value
   app->add_option("--detect-model", args.model,
                   "YuNet ONNX file for --detect yunet (never downloaded), another Haar cascade, or a folder with "
                   "MTCNN's pnet.pt, rnet.pt and onet.pt (default: the shipped models/mtcnn)");
@@ -62,6 +61,16 @@ void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_opt
   app->parse_complete_callback([app, &args] {
     if (app->count("--detect") > 0 && args.detector.empty()) args.detector = "mtcnn";
   });
+}
+
+void add_video_options(CLI::App* app, tasks::VideoArgs& args) {
+  app->add_option("--every", args.every, "Videos: take every Nth frame")->capture_default_str();
+  app->add_option("--track-iou", args.tracking.min_iou,
+                  "Videos: the overlap (IoU) with a track's last box that continues the track")
+      ->capture_default_str();
+  app->add_option("--track-gap", args.tracking.max_missed,
+                  "Videos: processed frames a track may miss and still continue")
+      ->capture_default_str();
 }
 
 void exit_with(int code) { throw CLI::RuntimeError(code); }

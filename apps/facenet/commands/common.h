@@ -109,6 +109,10 @@ CLI::Option* add_model_option(CLI::App* app, std::string& model, const std::stri
 void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option = true,
                         const std::string& fallback = "the model's (none for models trained on crops)");
 
+/// Adds --every, --track-iou and --track-gap: how embed, identify and cluster read a video (the
+/// task checks them: --every 0 is a ConfigError naming the flag).
+void add_video_options(CLI::App* app, tasks::VideoArgs& args);
+
 /// Adds --dtype fp32|bf16|auto (runtime.inference_dtype: the precision the network embeds in).
 /// `dtype`: InferenceDtype, or std::optional<InferenceDtype> for "unset: the config's".
 template <class Target>

@@ -11,7 +11,7 @@ namespace facenet::tasks {
 
 struct ClusterOptions {
   std::string model;
-  std::vector<std::string> inputs;  ///< folders (recursive) and/or image files
+  std::vector<std::string> inputs;  ///< folders (recursive) and/or image files, and video files
   std::string out;                  ///< output folder
   std::string method = "chinese-whispers";  ///< chinese-whispers | dbscan | agglomerative
   double threshold = 0;  ///< L2 distance (CW edge / DBSCAN eps / average-linkage cut); 0 = the model's
@@ -25,15 +25,18 @@ struct ClusterOptions {
   int64_t batch_size = 64;
   int threads = 0;    ///< decode threads; 0 = all cores
   DetectArgs detect;  ///< with a detector the items are faces (cluster folders get the face crops)
+  VideoArgs video;    ///< every Nth frame of a video, tracking
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
 };
 
 struct ClusterSummary {
   int64_t faces = 0, clusters = 0, noise = 0;
-  int64_t without_face = 0;  ///< photos where the detector found no face
+  int64_t without_face = 0;  ///< photos (and processed video frames) where the detector found no face
+  int64_t video_frames = 0;  ///< video frames processed
   double threshold = 0;
   std::string table;  ///< human-readable lines (and the scores with --labels)
-  std::string json_lines;  ///< one JSON line per face: {"source","face","box":[x,y,w,h],"cluster"}
+  std::string json_lines;  ///< one JSON line per face: {"source","face","box":[x,y,w,h],"cluster"}, a video's
+                           ///< face with "frame", "seconds", "score" and "track"
 };
 
 /// Embeds every photo (the whole image is the face until detection is asked for), clusters the
@@ -41,6 +44,10 @@ struct ClusterSummary {
 /// out/clusters.csv (file,face,x,y,width,height,cluster; -1 = DBSCAN noise), out/cluster-NNN/ with a
 /// symlink (or copy) of each face, out/noise/ for noise, and out/cluster-NNN.png contact sheets.
 /// With labels: out/scores.json and the pairwise / BCubed scores in the table.
+/// Videos: every face of every Nth frame is an item (a model trained on crops needs --detect);
+/// their rows go to out/video_clusters.csv (video,frame,seconds,x,y,width,height,score,track,face,
+/// cluster) and their crops, <video>_f<frame>_face<i>.png, into the cluster folders; clusters.csv
+/// holds the photos' faces (written when photos are given).
 ClusterSummary run_cluster(const ClusterOptions& options);
 
 }  // namespace facenet::tasks
