@@ -21,6 +21,7 @@
 #include "facenet/losses/facenet_loss.h"
 #include "facenet/models/facenet.h"
 #include "facenet/train/optimizer.h"
+#include "facenet/train/param_groups.h"
 
 namespace facenet::bench {
 namespace fs = std::filesystem;
@@ -141,10 +142,10 @@ struct TrainingStep {
   TrainingStep(const Config& config, int64_t classes)
       : model(models::make_model(config.model)), loss(config.loss, classes, config.model.embedding_size) {
     model->use_channels_last(config.runtime.channels_last);
-    auto params = model->parameters();
-    for (auto& p : loss->parameters()) params.push_back(p);
-    optimizer = train::make_optimizer(config.train, params);
-    model->train();
+    // As the trainer: frozen blocks (train.trainable_from) get no gradient and keep their BN statistics.
+    const auto plan = train::plan_parameters(config.train, *model, *loss);
+    optimizer = train::make_optimizer(config.train, plan.trainable());
+    train::set_train_mode(*model, plan.frozen, false);
   }
   void operator()(const torch::Tensor& images, const torch::Tensor& labels) {
     models::FaceNetOutput out;
@@ -165,8 +166,11 @@ struct TrainingStep {
 
 }  // namespace
 
-std::string bench_train_step(const BenchOptions& o, const std::string& backbone, const std::string& precision) {
-  TrainingStep step(base_config(o, backbone), o.train_classes);
+std::string bench_train_step(const BenchOptions& o, const std::string& backbone, const std::string& precision,
+                             const std::string& trainable_from) {
+  auto config = base_config(o, backbone);
+  config.train.trainable_from = trainable_from;
+  TrainingStep step(config, o.train_classes);
   step.precision = bench_precision(precision);
   const int64_t b = o.train_batch;
   const auto x = torch::randn({b, 3, o.image_size, o.image_size});

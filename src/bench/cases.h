@@ -23,7 +23,9 @@ std::string bench_inference(const BenchOptions& o, const std::string& backbone, 
 
 /// Training images per second: forward, softmax+triplet loss, backward, Adam step, in-memory
 /// batch; `precision` "bf16" runs the forward under bf16 autocast as train.amp: bf16 does.
-std::string bench_train_step(const BenchOptions& o, const std::string& backbone, const std::string& precision = "fp32");
+/// One training step; with `trainable_from` the blocks before it are frozen (train.trainable_from).
+std::string bench_train_step(const BenchOptions& o, const std::string& backbone, const std::string& precision = "fp32",
+                             const std::string& trainable_from = "");
 
 /// Loader images per second over a JPEG tree (decode, crop/flip augmentation, resize, normalise, collate).
 std::string bench_pipeline(const BenchOptions& o, const std::string& root);

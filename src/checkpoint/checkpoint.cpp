@@ -32,6 +32,11 @@ std::string state_to_json(const TrainingState& s, int64_t num_classes) {
                    {"sampler", s.sampler},      {"num_classes", num_classes},
                    {"world_size", s.world_size}, {"loss_scale", s.loss_scale},
                    {"loss_scale_growth_tracker", s.loss_scale_growth_tracker}};
+  if (!s.identities.empty()) j["identities"] = s.identities;
+  if (!s.baseline.empty()) {
+    auto& b = j["baseline"] = nlohmann::json::array();
+    for (const auto& [name, accuracy] : s.baseline) b.push_back({{"set", name}, {"accuracy", accuracy}});
+  }
   return j.dump();
 }
 
@@ -118,6 +123,9 @@ Checkpoint Checkpoint::open(const std::string& path) {
     s.world_size = meta.value("world_size", int64_t{1});  // absent before distributed training
     s.loss_scale = meta.value("loss_scale", 65536.0);    // absent before mixed precision
     s.loss_scale_growth_tracker = meta.value("loss_scale_growth_tracker", int64_t{0});
+    s.identities = meta.value("identities", std::string());  // absent before fine-tuning
+    if (meta.contains("baseline"))
+      for (const auto& b : meta.at("baseline")) s.baseline.emplace_back(b.at("set"), b.at("accuracy"));
     c.info_.num_classes = meta.at("num_classes");
     c.info_.config = load_config_text(read_string(ar, "config"), path + " (embedded config)");
   } catch (const ConfigError&) {
@@ -133,7 +141,8 @@ const std::vector<std::string>& resume_fixed_keys() {
       "model.backbone",    "model.embedding_size",     "loss.head",     "data.preprocess.image_size",
       "data.preprocess.center_crop", "data.preprocess.resize", "data.preprocess.normalization",
       "data.preprocess.channel_order", "data.sampler", "data.val_split", "data.val_split_by",
-      "data.include_identities", "train.optimizer", "runtime.seed"};
+      "data.include_identities", "train.optimizer", "runtime.seed", "train.init_from", "train.init_digest",
+      "train.init_head", "train.freeze", "train.trainable_from", "train.lr_mult"};
   return keys;
 }
 
@@ -158,7 +167,15 @@ std::vector<std::string> changed_fixed_keys(const Config& a, const Config& b) {
       {"data.val_split_by", a.data.val_split_by == b.data.val_split_by},
       {"data.include_identities", a.data.include_identities == b.data.include_identities},
       {"train.optimizer", a.train.optimizer == b.train.optimizer},
-      {"runtime.seed", a.runtime.seed == b.runtime.seed}};
+      {"runtime.seed", a.runtime.seed == b.runtime.seed},
+      // A resumed run continues from its checkpoint, never again from train.init_from; freezing
+      // and the rate groups shape the optimiser state the checkpoint holds.
+      {"train.init_from", a.train.init_from == b.train.init_from},
+      {"train.init_digest", a.train.init_digest == b.train.init_digest},
+      {"train.init_head", a.train.init_head == b.train.init_head},
+      {"train.freeze", a.train.freeze == b.train.freeze},
+      {"train.trainable_from", a.train.trainable_from == b.train.trainable_from},
+      {"train.lr_mult", a.train.lr_mult == b.train.lr_mult}};
   std::vector<std::string> changed;
   for (const auto& [key, unchanged] : same)
     if (!unchanged) changed.emplace_back(key);

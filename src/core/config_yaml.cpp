@@ -100,6 +100,27 @@ struct Codec<std::vector<std::string>> {
     return node;
   }
 };
+/// A map of name -> number in file order (train.lr_mult: prefix -> multiplier).
+template <>
+struct Codec<std::vector<std::pair<std::string, double>>> {
+  static std::string type() { return "a map of names to numbers"; }
+  static std::vector<std::pair<std::string, double>> read(const YAML::Node& n) {
+    if (n.IsNull()) return {};
+    if (!n.IsMap()) throw YAML::BadConversion(n.Mark());
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto& kv : n) {
+      if (!kv.second.IsScalar()) throw YAML::BadConversion(kv.second.Mark());
+      out.emplace_back(kv.first.as<std::string>(), kv.second.as<double>());
+    }
+    return out;
+  }
+  static YAML::Node write(const std::vector<std::pair<std::string, double>>& v) {
+    YAML::Node node(YAML::NodeType::Map);
+    for (const auto& [k, x] : v) node[k] = Codec<double>::write(x);
+    node.SetStyle(YAML::EmitterStyle::Flow);
+    return node;
+  }
+};
 template <class E>
 struct Codec<E, std::enable_if_t<std::is_enum_v<E>>> {
   static std::string type() {
@@ -209,6 +230,14 @@ const std::vector<Field>& fields() {
       F("train.log_every_steps", train.log_every_steps),
       F("train.amp", train.amp),
       F("train.freeze_bn", train.freeze_bn),
+      F("train.init_from", train.init_from),
+      F("train.init_digest", train.init_digest),
+      F("train.init_head", train.init_head),
+      F("train.freeze", train.freeze),
+      F("train.trainable_from", train.trainable_from),
+      F("train.lr_mult", train.lr_mult),
+      F("train.head_only_epochs", train.head_only_epochs),
+      F("train.head_only_steps", train.head_only_steps),
       F("train.gather_embeddings", train.gather_embeddings),
       F("eval.data_dir", eval.data_dir),
       F("eval.pairs", eval.pairs),
@@ -326,7 +355,10 @@ struct Loader {
       const auto name = kv.first.as<std::string>();
       const auto key = prefix.empty() ? name : prefix + "." + name;
       const auto where = file + ":" + std::to_string(kv.first.Mark().line + 1);
-      if (kv.second.IsMap()) {
+      const Field* field = find_field(key);
+      if (kv.second.IsMap() && field && field->type.rfind("a map", 0) == 0) {
+        set(key, kv.second, where);  // a key whose value is a map (train.lr_mult)
+      } else if (kv.second.IsMap()) {
         if (!is_section(key)) {
           if (find_field(key))
             errors.push_back(where + ": " + key + " must be " + find_field(key)->type + ", got a map");
@@ -487,6 +519,22 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(t.eval_every_minutes >= 0, "train.eval_every_minutes", t.eval_every_minutes, "must be >= 0 (0 = off)");
   v.require(!t.schedule_by_time || t.max_minutes > 0, "train.schedule_by_time", t.schedule_by_time,
             "needs train.max_minutes > 0 (the time budget the schedule spans)");
+  v.require(!t.init_head || !t.init_from.empty(), "train.init_head", "true", "needs train.init_from");
+  v.require(t.init_digest.empty() || !t.init_from.empty(), "train.init_digest", t.init_digest,
+            "needs train.init_from (the file it is the digest of)");
+  for (const auto& prefix : t.freeze)
+    v.require(!prefix.empty(), "train.freeze", "[...]", "must not hold an empty entry");
+  for (const auto& [prefix, mult] : t.lr_mult) {
+    v.require(!prefix.empty(), "train.lr_mult", "{...}", "must not hold an empty prefix");
+    v.require(mult > 0, "train.lr_mult." + prefix, mult, "must be > 0 (freeze a module with train.freeze)");
+  }
+  v.require(t.head_only_epochs >= 0, "train.head_only_epochs", t.head_only_epochs, "must be >= 0");
+  v.require(t.head_only_steps >= 0, "train.head_only_steps", t.head_only_steps, "must be >= 0");
+  v.require(t.head_only_epochs == 0 || t.head_only_steps == 0, "train.head_only_steps", t.head_only_steps,
+            "cannot be combined with train.head_only_epochs (set one)");
+  if (t.head_only_epochs > 0 || t.head_only_steps > 0)
+    v.require(c.loss.has_head(), "train.head_only_epochs", t.head_only_epochs + double(t.head_only_steps),
+              "needs a classification head (loss.head is none)");
   if (t.gather_embeddings)
     v.require(c.loss.has_triplet_term(), "train.gather_embeddings", "true",
               "needs the triplet term (loss.triplet_weight is 0)");
@@ -503,8 +551,8 @@ void validate_with(const Config& c, const Origins& origins) {
   for (const auto& set : e.sets)
     v.require(!set.empty(), "eval.sets", "[...]", "must not hold an empty entry");
   v.require(!e.best_by.empty(), "eval.best_by", e.best_by, "must be mean or a set's name");
-  v.require(e.best_by == "mean" || !e.sets.empty(), "eval.best_by", e.best_by,
-            "names a set but eval.sets is empty (use mean)");
+  v.require(e.best_by == "mean" || e.best_by == "min" || !e.sets.empty(), "eval.best_by", e.best_by,
+            "names a set but eval.sets is empty (use mean or min)");
 
   v.require(!c.export_.format.empty(), "export.format", "''", "must name a format (facenet export --help lists them)");
   v.require(c.export_.opset >= 13 && c.export_.opset <= 17, "export.opset", c.export_.opset,

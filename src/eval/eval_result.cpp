@@ -49,11 +49,14 @@ std::string metric_tag(const std::string& key, const std::string& name) {
 
 double EvalResult::best_score() const {
   if (sets.empty()) throw Error("an evaluation without sets has no score");
-  double sum = 0;
+  double sum = 0, worst = 1;
   for (const auto& s : sets) {
     if (s.name == best_by) return s.report.metrics.accuracy_mean;
     sum += s.report.metrics.accuracy_mean;
+    worst = std::min(worst, s.report.metrics.accuracy_mean);
   }
+  // min: the worst set decides, so best.pt is the checkpoint that loses least anywhere.
+  if (best_by == "min") return worst;
   if (best_by != "mean") throw Error("eval.best_by (" + best_by + ") names none of the evaluated sets");
   return sum / double(sets.size());
 }

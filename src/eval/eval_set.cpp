@@ -94,10 +94,10 @@ std::vector<std::string> EvalSuite::names() const {
 
 void EvalSuite::set_best_by(const std::string& best_by) {
   const auto all = names();
-  if (best_by != "mean" && std::find(all.begin(), all.end(), best_by) == all.end()) {
+  if (best_by != "mean" && best_by != "min" && std::find(all.begin(), all.end(), best_by) == all.end()) {
     std::string list;
     for (const auto& n : all) list += (list.empty() ? "" : ", ") + n;
-    throw ConfigError("eval.best_by (" + best_by + ") must be mean or one of the sets: " + list);
+    throw ConfigError("eval.best_by (" + best_by + ") must be mean, min or one of the sets: " + list);
   }
   best_by_ = best_by;
 }

@@ -26,12 +26,18 @@ LoadedNetwork load_checkpoint_network(const std::string& path, InferenceDtype dt
 Inspection inspect_checkpoint(const std::string& path) {
   const auto c = Checkpoint::open(path);
   const auto& info = c.info();
-  return {meta_from_checkpoint(c),
-          c.digest_verified(),
-          {{"step", std::to_string(info.state.step)},
-           {"epoch", std::to_string(info.state.epoch)},
-           {"classes", std::to_string(info.num_classes)},
-           {"best accuracy", fmt::format("{:.4f}", info.state.best_accuracy)}}};
+  Inspection out{meta_from_checkpoint(c),
+                 c.digest_verified(),
+                 {{"step", std::to_string(info.state.step)},
+                  {"epoch", std::to_string(info.state.epoch)},
+                  {"classes", std::to_string(info.num_classes)},
+                  {"best accuracy", fmt::format("{:.4f}", info.state.best_accuracy)}}};
+  // Where a fine-tuned model came from (train.init_from and the digest the run recorded).
+  const auto& t = info.config.train;
+  if (!t.init_from.empty()) out.facts.emplace_back("initialised from", t.init_from + " (" + t.init_digest + ")");
+  for (const auto& [set, accuracy] : info.state.baseline)
+    out.facts.emplace_back("accuracy before fine-tuning (" + set + ")", fmt::format("{:.4f}", accuracy));
+  return out;
 }
 
 bool is_checkpoint(const std::string& path, const std::string& head) {

@@ -1,5 +1,7 @@
 #include "facenet/tasks/train_task.h"
 
+#include <fmt/format.h>
+
 #include <iostream>
 
 #include "facenet/checkpoint/checkpoint.h"
@@ -21,6 +23,10 @@ int run_train(const TrainTaskOptions& o) {
       throw ConfigError("--config cannot be combined with --resume: a resumed run continues with the config in its "
                         "checkpoint. Change what may change with --set (schedule length, lr schedule, evaluation, "
                         "data location, threads; see README 'Resuming'), or start a new run with --config");
+    for (const auto& assignment : o.overrides)
+      if (assignment.rfind("train.init_from=", 0) == 0)
+        throw ConfigError("--set train.init_from cannot be combined with --resume: a resumed run continues from its "
+                          "own checkpoint; start a new run with --config to fine-tune from another file");
     checkpoint = Checkpoint::open(resolve_resume(o.resume));
     config = checkpoint->config_for_resume(o.overrides);
   } else {
@@ -50,6 +56,11 @@ int run_train(const TrainTaskOptions& o) {
     std::cout << "last checkpoint: " << result.last_checkpoint << "\n";
     if (!result.best_checkpoint.empty()) std::cout << "best checkpoint: " << result.best_checkpoint << "\n";
     if (result.final_accuracy >= 0) std::cout << "final verification accuracy: " << result.final_accuracy << "\n";
+    for (const auto& b : result.before_after) {  // a fine-tuning run: what it gained and cost per set
+      std::cout << "accuracy on " << b.set << ": " << fmt::format("{:.4f}", b.before) << " before";
+      if (b.after >= 0) std::cout << fmt::format(", {:.4f} after ({:+.4f})", b.after, b.after - b.before);
+      std::cout << "\n";
+    }
   }
   return result.stop_signal != 0 ? 128 + result.stop_signal : 0;
 }

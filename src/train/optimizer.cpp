@@ -7,6 +7,14 @@
 namespace facenet::train {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& t, std::vector<torch::Tensor> params) {
+  return make_optimizer(t, std::vector<std::vector<torch::Tensor>>{std::move(params)});
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& t,
+                                                        std::vector<std::vector<torch::Tensor>> groups) {
+  // Groups without options of their own take a copy of the defaults below.
+  std::vector<torch::optim::OptimizerParamGroup> params;
+  for (auto& g : groups) params.emplace_back(std::move(g));
   switch (t.optimizer) {
     case OptimizerKind::Adam:
       return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(t.lr).weight_decay(t.weight_decay));

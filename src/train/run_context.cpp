@@ -48,6 +48,7 @@ std::shared_ptr<RunContext> RunContext::create(const Config& config, const std::
                                               ctx->runtime.device);
 
   // Rank 0 alone owns the run folder; the others learn its name.
+  ctx->resuming = !run_dir.empty();
   if (!run_dir.empty())
     ctx->run_dir = run_dir;
   else if (!config.train.output_dir.empty())

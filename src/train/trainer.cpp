@@ -12,6 +12,7 @@
 #include "facenet/infer/batches.h"
 #include "facenet/infer/network_embed.h"
 #include "facenet/losses/facenet_loss.h"
+#include "facenet/train/init_weights.h"
 #include "facenet/train/listeners.h"
 #include "facenet/train/lr_schedule.h"
 #include "facenet/train/optimizer.h"
@@ -19,20 +20,6 @@
 namespace facenet::train {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-/// Puts `module` in training mode; with `freeze_bn` its BatchNorm layers stay in inference
-/// mode (running statistics used, never updated).
-void set_train_mode(torch::nn::Module& module, bool freeze_bn) {
-  module.train();
-  if (!freeze_bn) return;
-  for (const auto& m : module.modules(/*include_self=*/false))
-    if (dynamic_cast<torch::nn::BatchNorm1dImpl*>(m.get()) || dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get()))
-      m->eval();
-}
-
-}  // namespace
 
 /// The vote every rank agreed on (a signal or the time budget on any rank stops all; see
 /// train/data_parallel.h), plus the caller's step limit, which every rank reaches at the same step.
@@ -48,12 +35,18 @@ TrainResult Trainer::fit(const FitOptions& options) {
   start_ = Clock::now();
   window_.reset();
   first_step_ = state_.step;
-  set_train_mode(*model_, config_.train.freeze_bn);
+  apply_phase();
+  set_train_mode();
   loss_->train();
   spdlog::info("[train] starting at step {} of {}", state_.step, total_steps_);
   begin();
-  // A time series of held-out accuracy starts from the untrained network.
-  if (config_.train.eval_every_minutes > 0 && state_.step == 0) evaluate("step-0");
+  if (!config_.train.init_from.empty() && state_.step == 0 && has_evaluator()) {
+    // Fine-tuning: every set's accuracy before the first step is the baseline "after" is read against.
+    if (const auto e = evaluate("before"))
+      for (const auto& set : e->result.sets) state_.baseline.emplace_back(set.name, set.report.metrics.accuracy_mean);
+  } else if (config_.train.eval_every_minutes > 0 && state_.step == 0) {
+    evaluate("step-0");  // a time series of held-out accuracy starts from the untrained network
+  }
 
   while (state_.step < total_steps_) {
     const auto stop = agree_to_stop();
@@ -90,6 +83,7 @@ Trainer::Trainer(const Config& config, std::shared_ptr<RunContext> context)
   }
   scaler_ = GradScaler(precision_ == Precision::FP16);
   build_data();
+  state_.identities = identities_digest(dataset_.identities);
   build_model();
   build_evaluator();
   state_.world_size = ctx_->world();
@@ -120,6 +114,7 @@ void Trainer::add_default_listeners() {
   listeners_.add(std::make_shared<EvalHistory>());
   listeners_.add(std::make_shared<CheckpointRotation>());
   listeners_.add(std::make_shared<TensorBoardEvents>());
+  listeners_.add(std::make_shared<BeforeAfterReport>());
 }
 
 void Trainer::build_data() {
@@ -147,14 +142,72 @@ void Trainer::build_model() {
   loss_ = losses::FaceNetLoss(config_.loss, classes, config_.model.embedding_size).ptr();
   model_->to(ctx_->device);
   loss_->to(ctx_->device);
+  // A resumed run's weights come from its checkpoint (Trainer::resume), never again from the source.
+  if (!config_.train.init_from.empty() && !ctx_->resuming) init_from_source();
   model_->use_channels_last(config_.runtime.channels_last);
-  auto params = model_->parameters();
-  for (auto& p : loss_->parameters()) params.push_back(p);
-  optimizer_ = make_optimizer(config_.train, params);
-  trainable_ = params;
+  plan_ = plan_parameters(config_.train, *model_, *loss_);
+  std::vector<std::vector<torch::Tensor>> groups;
+  for (const auto& g : plan_.groups) groups.push_back(g.params);
+  optimizer_ = make_optimizer(config_.train, groups);
+  trainable_ = plan_.trainable();
+  const auto& t = config_.train;
+  head_only_steps_ = t.head_only_steps > 0 ? t.head_only_steps : std::llround(t.head_only_epochs * double(steps_per_epoch_));
   spdlog::info("[model] {} with {}-d embeddings: {} parameters (+{} in the training head)",
                to_string(config_.model.backbone), config_.model.embedding_size, models::count_parameters(*model_),
                models::count_parameters(*loss_));
+  if (!plan_.frozen.empty())
+    spdlog::info("[train] frozen (weights and BatchNorm statistics): {} ({} parameters)", fmt::join(plan_.frozen, ", "),
+                 plan_.frozen_elements);
+  if (plan_.groups.size() > 1)
+    for (const auto& g : plan_.groups)
+      spdlog::info("[train] optimiser group {}: lr x{} ({} tensors)", g.name, g.lr_mult, g.params.size());
+}
+
+/// train.init_from: the network's weights from another file, checked tensor by tensor before
+/// anything trains; its digest goes into this run's config (config.yaml and every checkpoint).
+void Trainer::init_from_source() {
+  const auto& t = config_.train;
+  const auto weights = read_init_weights(t.init_from, *model_, t.init_head, config_.loss.head);
+  if (!t.init_digest.empty() && t.init_digest != weights.digest)
+    throw ConfigError(fmt::format("train.init_digest: '{}' is {}, the config expects {} (another file, or changed since)",
+                                  t.init_from, weights.digest, t.init_digest));
+  if (t.init_head && weights.head_identities != state_.identities)
+    throw ConfigError(fmt::format("train.init_head: the head of '{}' was trained for other identities ({}) than this "
+                                  "dataset's ({}); set train.init_head false for a new head",
+                                  t.init_from, weights.head_identities.empty() ? "not recorded" : weights.head_identities,
+                                  state_.identities));
+  load_init_weights(weights, *model_, t.init_head ? loss_.get() : nullptr);
+  config_.train.init_digest = weights.digest;
+  spdlog::info("[train] initialised from {} ({}, {}): the network{}; optimiser and schedule start fresh", t.init_from,
+               weights.kind, weights.digest, t.init_head ? " and its classification head" : ", a new classification head");
+}
+
+/// The head-only phase holds the whole network (weights and BatchNorm statistics); then
+/// freezing follows train.freeze / trainable_from. Decided by the step, so a resume agrees.
+void Trainer::apply_phase() {
+  const int phase = head_only() ? 0 : 1;
+  if (phase == phase_) return;
+  if (phase == 0) spdlog::info("[train] steps {}-{}: only the classification head trains", state_.step + 1, head_only_steps_);
+  if (phase == 1 && phase_ == 0) spdlog::info("[train] step {}: the network trains from here", state_.step + 1);
+  phase_ = phase;
+  hold_network(plan_, phase == 0);
+  set_train_mode();
+}
+
+void Trainer::set_train_mode() {
+  train::set_train_mode(*model_, plan_.frozen, config_.train.freeze_bn || phase_ == 0);
+}
+
+std::vector<BeforeAfter> Trainer::before_after() const {
+  std::vector<BeforeAfter> out;
+  for (const auto& [name, accuracy] : state_.baseline) {
+    BeforeAfter b{name, "", accuracy, -1};
+    if (last_result_)
+      for (const auto& set : last_result_->sets)
+        if (set.name == name) b.key = set.key, b.after = set.report.metrics.accuracy_mean;
+    out.push_back(b);
+  }
+  return out;
 }
 
 namespace {
@@ -229,6 +282,7 @@ data::Batch Trainer::next_batch() {
 
 StepStats Trainer::train_step(const data::Batch& batch) {
   begin();
+  apply_phase();
   const auto& t = config_.train;
   const int world = ctx_->world();
   StepStats s;
@@ -237,7 +291,12 @@ StepStats Trainer::train_step(const data::Batch& batch) {
   const double schedule_pos =
       t.schedule_by_time ? std::max(s.epoch, elapsed_minutes_ / t.max_minutes * total_epochs) : s.epoch;
   s.lr = learning_rate(t, schedule_pos, total_epochs);
-  for (auto& group : optimizer_->param_groups()) group.options().set_lr(s.lr);
+  auto& groups = optimizer_->param_groups();
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const double lr = s.lr * plan_.groups[i].lr_mult;
+    groups[i].options().set_lr(lr);
+    if (groups.size() > 1) s.group_lrs.emplace_back(plan_.groups[i].name, lr);
+  }
 
   auto images = batch.images.to(ctx_->device);
   auto labels = batch.labels.to(ctx_->device);
@@ -263,7 +322,7 @@ StepStats Trainer::train_step(const data::Batch& batch) {
   // fp16: every rank holds the same averaged gradients, so all agree on an overflow.
   const bool overflow = scaler_.unscale(trainable_);
   if (!overflow) {
-    if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimizer_->param_groups()[0].params(), t.grad_clip);
+    if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(trainable_, t.grad_clip);
     optimizer_->step();
   }
   const double scale_before = scaler_.state().scale;
@@ -360,8 +419,9 @@ std::optional<Evaluation> Trainer::evaluate_into(const std::string& name, bool t
     e.improved = true;
   }
   last_eval_minutes_ = e.minutes;
+  if (name != "before") last_result_ = e.result;
   listeners_.each([&](TrainingListener& l) { l.on_evaluation(*this, e); });
-  set_train_mode(*model_, config_.train.freeze_bn);
+  set_train_mode();
   return e;
 }
 
@@ -390,7 +450,7 @@ void Trainer::end_of_epoch(int64_t epoch) {
     listeners_.each([&](TrainingListener& l) { l.on_epoch_end(*this, epoch, improved); });
   }
   if (ctx_->dist) ctx_->dist->barrier("end of epoch " + std::to_string(epoch));
-  set_train_mode(*model_, config_.train.freeze_bn);  // evaluation switched it to inference mode
+  set_train_mode();  // evaluation switched it to inference mode
 }
 
 /// Top-1 of the classifier on the held-out images (data.val_split by image keeps the labels).
@@ -408,7 +468,7 @@ double Trainer::validation_accuracy() {
     auto out = model_->forward_train(x.to(ctx_->device));
     return loss_->classifier()->scores(out.prelogits).argmax(1).cpu();
   });
-  set_train_mode(*model_, config_.train.freeze_bn);
+  set_train_mode();
   const auto correct = predicted.eq(torch::tensor(labels)).sum().item<int64_t>();
   return double(correct) / double(val_.size());
 }
@@ -443,6 +503,7 @@ void Trainer::stop_early(const StopDecision& stop) {
 void Trainer::finish() {
   result_.steps = state_.step;
   result_.last_checkpoint = checkpoint_path("last.pt");
+  result_.before_after = before_after();
   if (loader_ && loader_->corrupt_files() > 0)
     spdlog::warn("[data] {} unreadable image(s) were skipped ({} substitutions)", loader_->corrupt_files(),
                  loader_->substitutions());

@@ -309,3 +309,33 @@ TEST(Config, OldAndNewLossKeysTogether) {
   EXPECT_DOUBLE_EQ(c.loss.margin.value_or(-1), 0.1);
   EXPECT_EQ(c.loss.triplet_weight, 0.0);  // arcface had no triplet term
 }
+
+TEST(Config, FineTuningKeysReadWriteAndValidate) {
+  const auto c = load_config_text(
+      "train:\n  init_from: base.pt\n  freeze: [backbone.stage1]\n  lr_mult:\n    backbone: 0.1\n    head: 2\n"
+      "  head_only_epochs: 1.5\n",
+      "t.yaml");
+  EXPECT_EQ(c.train.init_from, "base.pt");
+  ASSERT_EQ(c.train.lr_mult.size(), 2u);
+  EXPECT_EQ(c.train.lr_mult[0], (std::pair<std::string, double>{"backbone", 0.1}));
+  EXPECT_EQ(c.train.lr_mult[1], (std::pair<std::string, double>{"head", 2.0}));
+  // Written and read back unchanged (config.yaml and every checkpoint carry them).
+  const auto again = load_config_text(to_yaml(c), "again");
+  EXPECT_EQ(again.train.lr_mult, c.train.lr_mult);
+  EXPECT_EQ(again.train.freeze, c.train.freeze);
+  EXPECT_EQ(again.train.head_only_epochs, 1.5);
+  // --set takes a map too.
+  EXPECT_EQ(load_config_text("", "t", {"train.lr_mult={last_bn: 3}"}).train.lr_mult.front().second, 3.0);
+
+  EXPECT_NE(error_of("train:\n  lr_mult: {backbone: 0}\n").find("train.lr_mult.backbone (0) must be > 0"),
+            std::string::npos);
+  EXPECT_NE(error_of("train:\n  lr_mult: 0.1\n").find("train.lr_mult must be a map of names to numbers"),
+            std::string::npos);
+  EXPECT_NE(error_of("train:\n  init_head: true\n").find("train.init_head (true) needs train.init_from"),
+            std::string::npos);
+  EXPECT_NE(error_of("train:\n  head_only_steps: 5\n  head_only_epochs: 1\n").find("cannot be combined"),
+            std::string::npos);
+  EXPECT_NE(error_of("loss:\n  head: none\ntrain:\n  head_only_steps: 5\n").find("needs a classification head"),
+            std::string::npos);
+  EXPECT_EQ(error_of("eval:\n  best_by: min\n"), "");
+}

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "facenet/core/config.h"
@@ -26,6 +27,12 @@ struct TrainingState {
   /// fp16 training's dynamic loss scale and its clean-step count (train/grad_scaler.h).
   double loss_scale = 65536.0;
   int64_t loss_scale_growth_tracker = 0;
+  /// The identity list the classification head was trained for (a digest; "" = not recorded):
+  /// train.init_head keeps a head only for the same list.
+  std::string identities;
+  /// A fine-tuning run's accuracy per evaluated set before its first step (set name -> accuracy),
+  /// kept so that a resumed run still reports before and after.
+  std::vector<std::pair<std::string, double>> baseline;
 };
 
 /// What a checkpoint says about itself (no module is built from its tensors).

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace facenet {
@@ -138,6 +139,28 @@ struct TrainConfig {
   /// BatchNorm layers normalise with their running statistics and never update them
   /// (fine-tuning; makes data-parallel training equal single-process training exactly).
   bool freeze_bn = false;
+  /// Fine-tuning (README "Fine-tune on your own people"). A checkpoint of any run, a
+  /// TorchScript or state-dict export, or a `facenet import` file: its backbone and embedding
+  /// head start this run; the classification head, optimiser and schedule start fresh.
+  std::string init_from;
+  /// The CRC-32C of the init_from file ("crc32c:xxxxxxxx"). Filled in by the run (its
+  /// config.yaml and checkpoints record where the weights came from); when set, the file must match.
+  std::string init_digest;
+  /// Keep init_from's classification head too: only for a checkpoint whose identities are
+  /// this dataset's (same names, same order); otherwise an error.
+  bool init_head = false;
+  /// Module-name prefixes (as `facenet summary` prints them, e.g. backbone.stage1) whose
+  /// parameters and BatchNorm statistics stay as they are.
+  std::vector<std::string> freeze;
+  /// One block name of `facenet summary`: every block before it is frozen.
+  std::string trainable_from;
+  /// Learning-rate multiplier per module-name prefix (the longest matching prefix wins;
+  /// `head` is the classification head); one optimiser group each, the rest at 1.
+  std::vector<std::pair<std::string, double>> lr_mult;
+  /// The two-stage transfer recipe: for this many epochs (or steps) only the classification
+  /// head trains (the whole network frozen), then freezing follows train.freeze/trainable_from.
+  double head_only_epochs = 0.0;
+  int64_t head_only_steps = 0;
   /// Distributed runs: compute the triplet term (mining, and the original recipe's "kept
   /// triplets" average) on the batch gathered from every process instead of per process.
   bool gather_embeddings = false;
@@ -165,7 +188,8 @@ struct EvalConfig {
   /// Distance for the .bin sets: insightface's verification.py uses l2sq (on the 0:4:0.01 grid).
   Distance sets_distance = Distance::L2Squared;
   /// What best.pt follows when eval.sets is set: "mean" (mean accuracy over the sets, and
-  /// eval.pairs when set) or one set's name (its file name without .bin, or "pairs").
+  /// eval.pairs when set), "min" (the worst set: the checkpoint that balances fine-tuned
+  /// people against unseen ones) or one set's name (its file name without .bin, or "pairs").
   std::string best_by = "mean";
 };
 

@@ -50,10 +50,10 @@ std::string metric_tag(const std::string& key, const std::string& name);
 /// Every set of one evaluation, in order (never empty once run).
 struct EvalResult {
   std::vector<SetReport> sets;
-  /// eval.best_by: "mean" or a set's name.
+  /// eval.best_by: "mean", "min" (the worst set) or a set's name.
   std::string best_by = "mean";
 
-  /// What best.pt follows: the mean accuracy over the sets, or the best_by set's accuracy.
+  /// What best.pt follows: the mean accuracy over the sets, the worst set's (min), or the best_by set's accuracy.
   double best_score() const;
   /// eval_accuracy / eval/accuracy = best_score(), then each set's metric_table() figures
   /// under its key. A row whose column is already there is left out (a lone unnamed set's

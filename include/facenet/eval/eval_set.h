@@ -61,7 +61,7 @@ class EvalSuite {
  public:
   /// Throws Error when the name is taken (or is "mean").
   void add(std::unique_ptr<EvalSet> set);
-  /// eval.best_by: "mean" or a set's name; ConfigError naming the sets otherwise.
+  /// eval.best_by: "mean", "min" or a set's name; ConfigError naming the sets otherwise.
   void set_best_by(const std::string& best_by);
   /// false: a lone set's figures keep plain names (SetReport::key empty), as eval.pairs' did
   /// before eval.sets existed.

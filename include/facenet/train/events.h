@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "facenet/eval/eval_result.h"
@@ -19,7 +20,9 @@ struct TrainResult;
 struct StepStats {
   int64_t step = 0;       ///< completed steps, this one included
   double epoch = 0;       ///< fractional epoch position when the step started
-  double lr = 0;
+  double lr = 0;          ///< the schedule's rate (groups at train.lr_mult 1)
+  /// Each optimiser group's rate (name, lr) when train.lr_mult makes more than one group.
+  std::vector<std::pair<std::string, double>> group_lrs;
   double loss = 0;        ///< the total objective
   double ce = 0;          ///< classification term (0 without a classifier)
   double triplet = 0;     ///< triplet term (0 without one)
@@ -52,6 +55,14 @@ struct Evaluation {
   /// eval.sets set. best_score() is what best.pt follows (eval.best_by); metric_rows() are the
   /// figures metrics.csv/jsonl and TensorBoard write.
   eval::EvalResult result;
+};
+
+/// A fine-tuning run's accuracy on one evaluated set before its first step and at its last evaluation.
+struct BeforeAfter {
+  std::string set;      ///< the set's name (eval.pairs' file name, or an eval.sets entry's)
+  std::string key;      ///< its key in metric columns ("" for a lone eval.pairs)
+  double before = -1;
+  double after = -1;    ///< -1 when no evaluation followed
 };
 
 class TrainingListener {

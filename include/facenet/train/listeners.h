@@ -5,6 +5,7 @@
 //   EvalHistory         eval/history.csv + history.png, eval/last_report.json
 //   CheckpointRotation  checkpoints/last.pt, best.pt and epoch-NNNN.pt (keeping train.keep_last)
 //   TensorBoardEvents   tb/events.out.tfevents.* (scalars and the ROC image)
+//   BeforeAfterReport   before_after.json and its log lines (train.init_from runs)
 #include <memory>
 #include <vector>
 
@@ -66,6 +67,14 @@ class TensorBoardEvents : public TrainingListener {
 
  private:
   std::unique_ptr<TensorBoardWriter> writer_;
+};
+
+/// A fine-tuning run's summary: <run>/before_after.json with each evaluated set's accuracy
+/// before the first step and after the last evaluation (the people fine-tuned on and the
+/// people outside the set side by side), and the same as log lines.
+class BeforeAfterReport : public TrainingListener {
+ public:
+  void on_train_end(Trainer& t, const TrainResult& r) override;
 };
 
 }  // namespace facenet::train

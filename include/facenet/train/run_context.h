@@ -43,6 +43,9 @@ struct RunContext {
   std::unique_ptr<Distributed> dist;  ///< null in a single-process run
   std::filesystem::path run_dir;
   int data_workers = 1;                ///< this process's decode threads (data.workers resolved)
+  /// run_dir was given (a resumed run's): the trainer's weights come from its checkpoint, so
+  /// train.init_from is not read again (it may have moved since).
+  bool resuming = false;
 
   bool is_main() const { return !dist || dist->is_main(); }
   int world() const { return dist ? dist->world_size() : 1; }

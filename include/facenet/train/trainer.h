@@ -28,6 +28,7 @@
 #include "facenet/train/data_parallel.h"
 #include "facenet/train/events.h"
 #include "facenet/train/grad_scaler.h"
+#include "facenet/train/param_groups.h"
 #include "facenet/train/run_context.h"
 
 namespace facenet::train {
@@ -40,6 +41,9 @@ struct TrainResult {
   double final_accuracy = -1;   ///< last held-out verification accuracy (-1 = none)
   int stop_signal = 0;          ///< SIGINT/SIGTERM that ended the run early, else 0
   int rank = 0;                 ///< this process's rank in a distributed run (0 = the one that writes)
+  /// With train.init_from: each evaluated set's accuracy before the first step and after the last
+  /// evaluation (empty without init_from or evaluation sets).
+  std::vector<BeforeAfter> before_after;
 };
 
 struct FitOptions {
@@ -103,6 +107,12 @@ class Trainer {
   /// The objective LossConfig built (losses::FaceNetLoss), with the head's parameters.
   losses::Objective& loss() { return *loss_; }
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
+  /// What train.freeze, trainable_from and lr_mult resolved to (groups in optimiser order).
+  const ParamPlan& parameter_plan() const { return plan_; }
+  /// True while train.head_only_* holds the network and only the classification head trains.
+  bool head_only() const { return state_.step < head_only_steps_; }
+  /// Each evaluated set before and after (train.init_from; empty otherwise).
+  std::vector<BeforeAfter> before_after() const;
   const data::Dataset& dataset() const { return dataset_; }
   std::string checkpoint_path(const std::string& name) const;
 
@@ -112,6 +122,9 @@ class Trainer {
   void build_data();
   void build_model();
   void build_evaluator();
+  void init_from_source();
+  void apply_phase();
+  void set_train_mode();
   void add_default_listeners();
   data::BatchLoader& loader();
   StopDecision agree_to_stop();
@@ -137,7 +150,11 @@ class Trainer {
   models::FaceNet model_{nullptr};
   std::shared_ptr<losses::Objective> loss_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
-  std::vector<torch::Tensor> trainable_;  ///< network and loss-head parameters
+  std::vector<torch::Tensor> trainable_;  ///< network and loss-head parameters that train
+  ParamPlan plan_;                        ///< frozen prefixes and the optimiser's groups
+  int64_t head_only_steps_ = 0;           ///< train.head_only_* in steps
+  int phase_ = -1;                        ///< 0: only the head trains, 1: as configured (-1: not set yet)
+  std::optional<eval::EvalResult> last_result_;  ///< the latest evaluation (the "after" of before_after)
   Precision precision_ = Precision::FP32;
   GradScaler scaler_{false};  ///< enabled for fp16 only
   std::unique_ptr<data::BatchLoader> loader_;  ///< made on first use, from state_ (so resume() can move it)

@@ -27,6 +27,7 @@ void TensorBoardEvents::on_log(Trainer&, const LogWindow& w) {
                         {"train/images_per_s", w.images_per_s},
                         {"train/data_wait_fraction", w.data_wait_fraction}},
                        s.step);
+  for (const auto& [group, lr] : s.group_lrs) writer_->add_scalar("train/lr/" + group, s.step, lr);
 }
 
 void TensorBoardEvents::on_validation(Trainer& t, int64_t, double accuracy) {
