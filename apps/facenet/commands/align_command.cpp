@@ -32,8 +32,7 @@ void register_align(CLI::App& app) {
     o->detect.detector = detect::parse_detector(request->detector.empty() ? "mtcnn" : request->detector);
     detect::apply_request(*request, o->detect);
     const auto s = detect::align_dataset(*o);
-    std::cout << s.images << " images: " << s.faces << " faces, " << s.no_face << " without a face ("
-              << s.centre_crops << " centre-cropped), " << s.unreadable << " unreadable\n";
+    std::cout << detect::format_stats(s, o->no_face) << " -> " << o->output << " (bounding_boxes.txt, align.json)\n";
   });
 }
 

@@ -31,6 +31,13 @@ Box facenet_pytorch_box(const cv::Rect2f& face, int64_t margin, int size, int im
 /// The fallback crop: the centred square of side min(width, height).
 Box centre_box(int image_width, int image_height);
 
+/// The source rectangle crop_face cuts for `face` under `crop` at output side `size`, in whole
+/// pixels inside the image: margin_box (rule margin, and 5point without landmarks),
+/// facenet_pytorch_box, for 5point with landmarks the detection box (the warp has no rectangle),
+/// for none the detection box (the whole image with detector none). What `facenet align` writes
+/// to bounding_boxes.txt.
+Box crop_box(const cv::Mat& bgr, const Face& face, const CropConfig& crop, int size);
+
 /// insightface's ArcFace template (5 points on 112x112) for a square input of side `size`:
 /// multiples of 112 are scaled by size/112; other sizes by size/128 with x shifted by 8*size/128
 /// (insightface's estimate_norm rule).
