@@ -39,4 +39,20 @@ inline void parallel_for(int64_t n, int64_t threads, const std::function<void(in
   if (error) std::rethrow_exception(error);
 }
 
+/// Runs fn(worker, i) for i in [0, n) on `workers` threads, worker in [0, workers) naming the
+/// thread (for per-thread state such as a detector); rethrows the first exception.
+inline void parallel_for_workers(int64_t n, int workers, const std::function<void(int, int64_t)>& fn) {
+  std::atomic<int64_t> next{0};
+  parallel_for(workers, workers, [&](int64_t worker) {
+    for (int64_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        fn(static_cast<int>(worker), i);
+      } catch (...) {
+        next = n;  // the other workers stop too
+        throw;
+      }
+    }
+  });
+}
+
 }  // namespace facenet

@@ -21,6 +21,18 @@ struct Box {
   int x = 0, y = 0, width = 0, height = 0;
 };
 
+/// How the faces of a set of photos were found and cut, one face per photo (`eval --detect`'s
+/// report). A photo without a face is embedded from its centre square (centre_box), resized to the
+/// network's input: what the model would see of a photo nothing was cut from.
+struct CropSummary {
+  bool active = false;       ///< false: no detection (the images are face crops)
+  CropConfig crop;           ///< the detector, rule and margin applied
+  int64_t size = 0;          ///< the crops' side (the network's input)
+  int64_t photos = 0;        ///< distinct photos detected
+  int64_t without_face = 0;  ///< no face found: their centre square was used
+  int64_t haar_fallbacks = 0;  ///< mtcnn: photos whose face only the Haar fallback found
+};
+
 /// davidsandberg's crop: margin/2 pixels added on each side, clipped to the image, truncated.
 Box margin_box(const cv::Rect2f& face, int64_t margin, int image_width, int image_height);
 
