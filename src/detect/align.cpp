@@ -1,6 +1,5 @@
 #include "facenet/detect/align.h"
 
-#include <ATen/Parallel.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -18,6 +17,7 @@
 #include "facenet/core/fs.h"
 #include "facenet/core/parallel.h"
 #include "facenet/core/progress.h"
+#include "facenet/core/runtime.h"
 #include "facenet/data/dataset.h"
 #include "facenet/data/image_io.h"
 #include "facenet/detect/crop.h"
@@ -128,33 +128,17 @@ class Aligner {
   Progress progress_;
 };
 
-// One detector per thread, each running LibTorch on one thread: MTCNN is many small operations,
-// which LibTorch's intra-op threads slow down (their spinning workers starve the decode and
-// write threads; README "Performance" has the figures), while whole images in parallel scale.
+// One detector per thread, each running LibTorch on one thread (IntraOpThreads): MTCNN is many
+// small operations, and whole images in parallel beat each operation spread over the intra-op
+// pool (README, "facenet align" has the figures).
 void align_per_thread(const std::vector<Job>& jobs, std::vector<FaceFinder>& finders, Aligner& a) {
-  const auto total = static_cast<int64_t>(jobs.size());
-  const auto threads = static_cast<int64_t>(finders.size());
-  std::atomic<int64_t> next{0};
-  parallel_for(threads, threads, [&](int64_t t) {
-    for (int64_t i; (i = next.fetch_add(1)) < total;) {
-      cv::Mat img;
-      if (a.read(jobs[i], img)) a.finish(jobs[i], img, finders[t].detect(img));
-      a.done(1);
-    }
+  IntraOpThreads one(1);
+  parallel_for_workers(static_cast<int64_t>(jobs.size()), static_cast<int>(finders.size()), [&](int t, int64_t i) {
+    cv::Mat img;
+    if (a.read(jobs[i], img)) a.finish(jobs[i], img, finders[t].detect(img));
+    a.done(1);
   });
 }
-
-/// LibTorch's intra-op threads set for a scope.
-class TorchThreads {
- public:
-  explicit TorchThreads(int threads) : before_(at::get_num_threads()) { at::set_num_threads(threads); }
-  ~TorchThreads() { at::set_num_threads(before_); }
-  TorchThreads(const TorchThreads&) = delete;
-  TorchThreads& operator=(const TorchThreads&) = delete;
-
- private:
-  int before_;
-};
 
 }  // namespace
 
@@ -162,6 +146,8 @@ AlignStats align_dataset(const AlignOptions& o) {
   if (!fs::is_directory(o.input)) throw Error("align: input folder '" + o.input + "' does not exist");
   if (o.output.empty()) throw Error("align: --output is required");
   if (o.size < 8 || o.margin < 0) throw Error("align: size must be >= 8 and margin >= 0");
+  if (!o.ext.empty() && !data::is_image_path("x." + o.ext))
+    throw Error("align: --ext " + o.ext + " is not an image format (png, jpg, bmp, ...)");
   DetectOptions detect = o.detect;
   detect.largest = false;  // central_face picks among all of them
   std::vector<FaceFinder> finders;
@@ -172,7 +158,9 @@ AlignStats align_dataset(const AlignOptions& o) {
   for (const auto& e : fs::recursive_directory_iterator(o.input)) {
     if (!e.is_regular_file() || !data::is_image_path(e.path().string())) continue;
     // As listed, not resolved: a symlinked image keeps its place in the output tree.
-    Job job{e.path(), e.path().lexically_relative(o.input).generic_string()};
+    auto output = e.path().lexically_relative(o.input);
+    if (!o.ext.empty()) output.replace_extension("." + o.ext);
+    Job job{e.path(), output.generic_string()};
     ++s.images;
     if (fs::exists(fs::path(o.output) / job.output)) ++s.already_aligned;
     else jobs.push_back(std::move(job));
@@ -192,7 +180,6 @@ AlignStats align_dataset(const AlignOptions& o) {
   {
     Aligner aligner(o, static_cast<int64_t>(jobs.size()));
     try {
-      TorchThreads one(1);
       align_per_thread(jobs, finders, aligner);
     } catch (...) {
       error = std::current_exception();

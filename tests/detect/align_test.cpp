@@ -348,3 +348,17 @@ TEST(Align, ResumingWithOtherOptionsIsAnError) {
     EXPECT_NE(std::string(e.what()).find("was aligned with"), std::string::npos) << e.what();
   }
 }
+
+TEST(Align, ExtChoosesTheOutputFormat) {
+  TempDir in, out;
+  facenet::test::write_image(in / "ann/0.jpg", 40, 30);
+  auto o = whole_image_options(in, out);
+  o.ext = "png";  // davidsandberg's: lossless
+  EXPECT_EQ(align_dataset(o).faces, 1);
+  EXPECT_EQ(cv::imread((out / "ann/0.png").string()).size(), cv::Size(24, 24));
+  EXPECT_FALSE(fs::exists(out / "ann/0.jpg"));
+  EXPECT_EQ(read_file((out / "bounding_boxes.txt").string()), "ann/0.png 0 0 40 30\n");
+  EXPECT_EQ(align_dataset(o).already_aligned, 1);
+  o.ext = "txt";
+  EXPECT_THROW(align_dataset(o), Error);
+}

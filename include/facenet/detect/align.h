@@ -26,6 +26,9 @@ struct AlignOptions {
   int64_t margin = 32;
   CropRule rule = CropRule::Margin;  ///< margin (davidsandberg) | facenet_pytorch | 5point
   NoFaceAction no_face = NoFaceAction::Skip;
+  /// The outputs' format by extension ("png", "jpg", ...); "" = the input's. davidsandberg writes
+  /// PNG: re-encoding crops as JPEG changes what the network sees (README, `facenet align`).
+  std::string ext;
   DetectOptions detect;  ///< mtcnn by default; every face is asked for, central_face picks one
   /// Threads, each with its own detector running LibTorch on one thread; 0 = all cores.
   int64_t threads = 0;
@@ -43,7 +46,8 @@ struct AlignStats {
   double rate() const { return seconds > 0 ? static_cast<double>(images - already_aligned) / seconds : 0; }
 };
 
-/// Aligns every image under options.input (recursively, keeping relative paths and file names).
+/// Aligns every image under options.input (recursively, keeping relative paths and file names,
+/// the extension replaced by options.ext when given).
 /// Writes output/align.json ({"rule": ..., "margin": M, "detector": ..., "size": S, "no_face":
 /// "skip"|"center"}) first, and output/bounding_boxes.txt. Logs a progress line with rate and
 /// ETA and a summary line. Throws facenet::Error for a missing input folder or detector model,
