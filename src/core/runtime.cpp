@@ -33,6 +33,9 @@ void keep_freed_memory_mapped() {
 
 }  // namespace
 
+IntraOpThreads::IntraOpThreads(int threads) : before_(at::get_num_threads()) { at::set_num_threads(threads); }
+IntraOpThreads::~IntraOpThreads() { at::set_num_threads(before_); }
+
 RuntimeInfo apply_runtime(const RuntimeConfig& config) {
   keep_freed_memory_mapped();
   RuntimeInfo info;

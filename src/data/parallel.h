@@ -1,42 +1,12 @@
 #pragma once
-// A small parallel-for for independent items (private to src/data).
-#include <algorithm>
-#include <atomic>
-#include <cstdint>
-#include <exception>
-#include <functional>
-#include <mutex>
-#include <thread>
-#include <vector>
-
+// The parallel-for of src/data (private): core's, under the data namespace.
 #include "facenet/core/cores.h"
+#include "facenet/core/parallel.h"
 
 namespace facenet::data {
 
 inline int resolve_threads(int64_t threads) { return resolve_cores(threads); }
 
-/// Runs fn(i) for i in [0, n) on `threads` threads (0 = all cores); rethrows the first exception.
-inline void parallel_for(int64_t n, int64_t threads, const std::function<void(int64_t)>& fn) {
-  const int t = static_cast<int>(std::min<int64_t>(resolve_threads(threads), std::max<int64_t>(n, 1)));
-  std::atomic<int64_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&] {
-    for (int64_t i; (i = next.fetch_add(1)) < n;) {
-      try {
-        fn(i);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next = n;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < t; ++i) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-}
+using facenet::parallel_for;
 
 }  // namespace facenet::data

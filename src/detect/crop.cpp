@@ -182,6 +182,22 @@ cv::Mat pil_bilinear_resize(const cv::Mat& image, cv::Size size) {
   return out;
 }
 
+Box crop_box(const cv::Mat& bgr, const Face& face, const CropConfig& crop, int size) {
+  switch (crop.rule) {
+    case CropRule::Margin:
+      return margin_box(face.box, crop.margin, bgr.cols, bgr.rows);
+    case CropRule::FacenetPytorch:
+      return facenet_pytorch_box(face.box, crop.margin, size, bgr.cols, bgr.rows);
+    case CropRule::FivePoint:
+      if (!face.has_landmarks) return margin_box(face.box, crop.margin, bgr.cols, bgr.rows);
+      break;
+    case CropRule::None:
+      break;
+  }
+  const cv::Rect r = cv::Rect(face.box) & cv::Rect(0, 0, bgr.cols, bgr.rows);
+  return {r.x, r.y, r.width, r.height};
+}
+
 cv::Mat crop_face(const cv::Mat& bgr, const Face& face, const CropConfig& crop, int size) {
   if (bgr.empty()) throw Error("crop_face: empty image");
   cv::Mat out;
@@ -190,20 +206,11 @@ cv::Mat crop_face(const cv::Mat& bgr, const Face& face, const CropConfig& crop, 
                    cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0, 0, 0));
     return out;
   }
-  cv::Rect r(0, 0, bgr.cols, bgr.rows);
-  if (crop.rule == CropRule::FacenetPytorch) {
-    const Box b = facenet_pytorch_box(face.box, crop.margin, size, bgr.cols, bgr.rows);
-    if (b.width <= 0 || b.height <= 0) throw Error("crop_face: the face box lies outside the image");
-    return pil_bilinear_resize(bgr(cv::Rect(b.x, b.y, b.width, b.height)), cv::Size(size, size));
-  }
-  if (crop.rule != CropRule::None) {
-    const Box b = margin_box(face.box, crop.margin, bgr.cols, bgr.rows);
-    r = cv::Rect(b.x, b.y, b.width, b.height);
-  } else {
-    r &= cv::Rect(face.box);  // detector none: the whole image; otherwise the bare box
-  }
-  if (r.area() <= 0) throw Error("crop_face: the face box lies outside the image");
-  cv::resize(bgr(r), out, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
+  const Box b = crop_box(bgr, face, crop, size);
+  if (b.width <= 0 || b.height <= 0) throw Error("crop_face: the face box lies outside the image");
+  const cv::Mat source = bgr(cv::Rect(b.x, b.y, b.width, b.height));
+  if (crop.rule == CropRule::FacenetPytorch) return pil_bilinear_resize(source, cv::Size(size, size));
+  cv::resize(source, out, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
   return out;
 }
 

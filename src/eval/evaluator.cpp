@@ -100,6 +100,7 @@ Report PairsFileSet::evaluate(const EvalNetwork& network, const std::string& out
   report.info.checkpoint = network.checkpoint;
   report.info.num_missing = pairs_.num_missing;
   report.info.num_dropped_pairs = pairs_.dropped_pairs;
+  if (network.cropping) report.info.cropping = network.cropping();
   if (!out_dir.empty()) write_set_files(out_dir, report, set);
   return report;
 }

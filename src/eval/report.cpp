@@ -66,6 +66,15 @@ std::string to_json(const Report& report) {
   j["data_dir"] = i.data_dir;
   j["checkpoint"] = i.checkpoint;
   j["embeddings_file"] = i.embeddings_file;
+  if (const auto& c = i.cropping; c.active)
+    j["face_detection"] = {{"detector", to_string(c.crop.detector)},
+                           {"crop_rule", to_string(c.crop.rule)},
+                           {"margin", c.crop.margin},
+                           {"size", c.size},
+                           {"photos", c.photos},
+                           {"without_face", c.without_face},
+                           {"without_face_action", "centre_square"},
+                           {"haar_fallbacks", c.haar_fallbacks}};
   return j.dump(2) + "\n";  // nlohmann writes NaN as null
 }
 
@@ -76,6 +85,12 @@ std::string format_table(const Report& report) {
   s += fmt::format("Verification: {} pairs ({} same, {} different), {} folds, distance {}, flip {}{}\n", m.num_pairs,
                    m.num_same, m.num_diff, m.folds.size(), to_string(c.distance), to_string(c.flip),
                    c.subtract_mean ? ", subtract_mean" : "");
+  if (const auto& f = report.info.cropping; f.active)
+    s += fmt::format("  faces: {} photos, detector {}, crop {} (margin {}) to {} px; {} without a face (their centre "
+                     "square embedded){}\n",
+                     f.photos, to_string(f.crop.detector), to_string(f.crop.rule), f.crop.margin, f.size,
+                     f.without_face,
+                     f.haar_fallbacks > 0 ? fmt::format(", {} found by the Haar fallback", f.haar_fallbacks) : "");
   if (report.info.num_dropped_pairs > 0)
     s += fmt::format("  skipped {} pairs ({} missing images)\n", report.info.num_dropped_pairs, report.info.num_missing);
   s += fmt::format("  Accuracy        {:.5f} +- {:.5f}\n", m.accuracy_mean, m.accuracy_std);

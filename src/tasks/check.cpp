@@ -20,6 +20,12 @@ std::string preprocessing(const PreprocessConfig& p) {
                      p.center_crop > 0 ? fmt::format(", centre crop {}", p.center_crop) : std::string());
 }
 
+std::string crop_fact(const CropConfig& c) {
+  if (c.rule == CropRule::None)
+    return fmt::format("none (trained on face crops; with --detect: rule margin, margin {})", c.margin);
+  return fmt::format("{} (margin {}), faces found by {}", to_string(c.rule), c.margin, to_string(c.detector));
+}
+
 std::string digest_fact(bool verified) {
   return verified ? "CRC-32C verified" : "none recorded (written before facenet-cpp recorded digests)";
 }
@@ -32,7 +38,8 @@ void check_network(const std::string& path, CheckResult& r) {
     const auto seen = formats.inspect(format, path);
     r.facts = {{"backbone", to_string(seen.meta.backbone)},
                {"embedding size", std::to_string(seen.meta.embedding_size)},
-               {"preprocessing", preprocessing(seen.meta.preprocess)}};
+               {"preprocessing", preprocessing(seen.meta.preprocess)},
+               {"crop", crop_fact(seen.meta.crop)}};
     r.facts.insert(r.facts.end(), seen.facts.begin(), seen.facts.end());
     r.facts.emplace_back("digest", digest_fact(seen.digest_verified));
     r.intact = true;

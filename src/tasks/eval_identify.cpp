@@ -10,6 +10,8 @@
 #include "facenet/core/error.h"
 #include "facenet/core/fs.h"
 #include "facenet/eval/identification.h"
+#include "facenet/infer/faces.h"
+#include "facenet/infer/photo_embed.h"
 #include "gallery_common.h"
 
 namespace facenet::tasks {
@@ -17,7 +19,8 @@ namespace facenet::tasks {
 namespace fs = std::filesystem;
 
 EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& opt) {
-  const auto o = open_gallery(opt.model, opt.gallery, /*folder_means=*/false, opt.batch_size, opt.threads, {}, opt.dtype);
+  const auto o = open_gallery(opt.model, opt.gallery, /*folder_means=*/false, opt.batch_size, opt.threads, opt.detect,
+                              opt.dtype);
   const auto& g = o.gallery;
   const auto probes = labelled_images(opt.probes, "probes");
   std::map<std::string, int64_t> index;
@@ -27,7 +30,18 @@ EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& opt) {
     const auto it = index.find(id);
     truth.push_back(it == index.end() ? -1 : it->second);
   }
-  const auto q = embed_paths(o.net, probes.paths, opt.batch_size, opt.threads);
+  const auto plan = infer::face_plan(o.net.meta, opt.detect);
+  detect::CropSummary cropping;
+  torch::Tensor q;
+  if (plan.active()) {
+    // One face per probe, so that every probe keeps its place in the protocol.
+    auto photos = infer::photo_embed_fn(o.net.forward, o.net.meta, plan, opt.threads);
+    q = infer::map_batches(probes.paths, std::max<int64_t>(1, opt.batch_size), "eval-identify",
+                           [&](const std::vector<std::string>& chunk) { return photos.embed(chunk, false); });
+    cropping = photos.summary();
+  } else {
+    q = embed_paths(o.net, probes.paths, opt.batch_size, opt.threads);
+  }
   const auto d = eval::identity_distances(q.data_ptr<float>(), q.size(0), g.embeddings.data(), g.labels.data(), g.rows(),
                                           g.dim, static_cast<int64_t>(g.identities.size()));
   if (opt.threshold < 0) throw ConfigError("eval-identify --threshold: must be > 0");
@@ -37,6 +51,11 @@ EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& opt) {
   s.json = eval::to_json(report);
   s.table = fmt::format("gallery: {} identities, {} embeddings; probes: {} ({} mated, {} non-mated)\n", report.identities,
                         g.rows(), report.probes, report.mated, report.non_mated);
+  if (cropping.active)
+    s.table += fmt::format("probe faces: detector {}, crop {} (margin {}); {} of {} probes without a face (their centre "
+                           "square embedded)\n",
+                           to_string(cropping.crop.detector), to_string(cropping.crop.rule), cropping.crop.margin,
+                           cropping.without_face, cropping.photos);
   s.table += fmt::format("rank-1 identification rate: {:.4f}\nrank-5 identification rate: {:.4f}\n", report.rank1,
                          report.rank5);
   for (const auto& p : report.at_fpir)

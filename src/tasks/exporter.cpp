@@ -42,6 +42,9 @@ std::string run_import(const std::string& layout, const std::string& file, const
   config.model.backbone = Backbone::InceptionResNetV1;
   config.model.embedding_size = linear.size(0);
   config.data.preprocess = PreprocessConfig{};  // RGB 160 px, fixed standardisation (x - 127.5) / 128
+  // facenet-pytorch's pipeline cuts faces with its MTCNN and extract_face: margin 0 (MTCNN's
+  // default) at image_size 160, the model's input. Recorded so that `--detect` crops alike.
+  config.data.crop = CropConfig{CropRule::FacenetPytorch, 0, FaceDetector::Mtcnn};
   config.train.name = "import";
   auto model = models::make_model(config.model);
   exporting::load_port_state(*model, state, file);

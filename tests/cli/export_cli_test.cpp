@@ -197,4 +197,10 @@ TEST(CliExport, CheckInfoAndHelpReadTheFormatTable) {
   EXPECT_NE(r.output.find("kind: checkpoint\n"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("\n  step: 0\n  epoch: 0\n  classes: 0\n"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("intact: yes"), std::string::npos) << r.output;
+  // The crop rule a model was trained with (here: face crops), and the rules info knows.
+  EXPECT_NE(r.output.find("\n  crop: none (trained on face crops; with --detect: rule margin, margin 32)\n"),
+            std::string::npos) << r.output;
+  r = run_cli("info");
+  EXPECT_NE(r.output.find("\ncrop rules: margin (davidsandberg's align_dataset_mtcnn), facenet_pytorch"),
+            std::string::npos) << r.output;
 }

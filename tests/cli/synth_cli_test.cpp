@@ -45,6 +45,23 @@ TEST(SynthCli, WritesTreeAndPairsThenAnnotateAndBench) {
   EXPECT_EQ(std::count(ann.begin(), ann.end(), '\n'), 12);
   EXPECT_EQ(ann.substr(0, ann.find('\n')), "0;" + (out / "train/id00001/id00001_0001.jpg").string());
 
+  // align with the whole image as the face; a second run finds everything aligned.
+  const auto aligned = tmp.path / "aligned";
+  const auto align = "align --detect none --size 32 --input " + (out / "train").string() + " --output " + aligned.string();
+  r = run_cli(align);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("12 images: 12 faces, 0 without a face (skipped), 0 unreadable, 0 already aligned;"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("images/s -> " + aligned.string() + " (bounding_boxes.txt, align.json)"), std::string::npos)
+      << r.output;
+  const auto boxes = slurp(aligned / "bounding_boxes.txt");
+  EXPECT_EQ(boxes.substr(0, boxes.find('\n')), "id00001/id00001_0001.jpg 0 0 64 64");
+  r = run_cli(align);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("12 images: 0 faces, 0 without a face (skipped), 0 unreadable, 12 already aligned;"),
+            std::string::npos) << r.output;
+  EXPECT_EQ(slurp(aligned / "bounding_boxes.txt"), boxes);
+
   r = run_cli("bench-data --root " + (out / "train").string() +
               " --batches 2 --batch-size 6 --workers 2 --set data.preprocess.image_size=32");
   ASSERT_EQ(r.code, 0) << r.output;

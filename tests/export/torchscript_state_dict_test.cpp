@@ -7,8 +7,13 @@
 #include <set>
 
 #include "support/export_test_util.h"
+#include "facenet/checkpoint/checkpoint.h"
 #include "facenet/core/error.h"
 #include "facenet/export/export.h"
+#include "facenet/infer/faces.h"
+#include "facenet/infer/meta.h"
+#include "facenet/infer/network_loader.h"
+#include "facenet/tasks/check.h"
 #include "facenet/tasks/exporter.h"
 #include "facenet/export/state_dict.h"
 
@@ -87,6 +92,31 @@ TEST(StateDictExport, FacenetPytorchLayoutRoundTripsThroughImport) {
   pre.image_size = 112;
   const auto input = test::synth_batch(2, pre);
   EXPECT_EQ(max_abs_diff(embed(imported, input), embed(model, input)), 0.0);
+
+  // facenet-pytorch's crop goes with its weights: its MTCNN, extract_face with margin 0 to 160 px.
+  EXPECT_EQ(info.config.data.crop.rule, CropRule::FacenetPytorch);
+  EXPECT_EQ(info.config.data.crop.margin, 0);
+  EXPECT_EQ(info.config.data.crop.detector, FaceDetector::Mtcnn);
+  EXPECT_EQ(info.config.data.preprocess.image_size, 160);
+  // `--detect` left to the model (embed, identify, ...) runs MTCNN and cuts as facenet-pytorch does.
+  const auto plan = infer::face_plan(infer::meta_from_checkpoint(Checkpoint::open(ckpt)), {});
+  EXPECT_EQ(plan.detect.detector, FaceDetector::Mtcnn);
+  EXPECT_EQ(plan.crop.rule, CropRule::FacenetPytorch);
+  EXPECT_EQ(plan.crop.margin, 0);
+  // An export of it carries the rule too, and `facenet check` prints it.
+  ExportConfig ts;
+  ts.format = "torchscript";
+  const auto exported = test::temp_path("imported_ts.pt");
+  tasks::run_export(ckpt, ts, exported);
+  EXPECT_EQ(infer::load_network(exported).meta.crop.rule, CropRule::FacenetPytorch);
+  EXPECT_EQ(infer::load_network(exported).meta.crop.detector, FaceDetector::Mtcnn);
+  for (const auto& file : {ckpt, exported}) {
+    const auto facts = tasks::check_file(file).facts;
+    EXPECT_NE(std::find(facts.begin(), facts.end(),
+                        std::pair<std::string, std::string>{"crop", "facenet_pytorch (margin 0), faces found by mtcnn"}),
+              facts.end())
+        << file;
+  }
 }
 
 TEST(StateDictExport, SeedLayoutUsesTheSeedsNames) {

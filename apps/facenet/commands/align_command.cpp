@@ -25,6 +25,8 @@ void register_align(CLI::App& app) {
   cmd->add_option("--no-face", o->no_face, "Images without a face: skip | center (centred square crop)")
       ->transform(CLI::CheckedTransformer(no_face, CLI::ignore_case))
       ->default_str("skip");
+  cmd->add_option("--ext", o->ext,
+                  "Output format by extension, e.g. png (davidsandberg's; lossless) or jpg; default: the input's");
   add_detect_options(cmd, *request, false, "mtcnn");
   add_threads_option(cmd, o->threads);
   cmd->callback([o, request] {
@@ -32,8 +34,7 @@ void register_align(CLI::App& app) {
     o->detect.detector = detect::parse_detector(request->detector.empty() ? "mtcnn" : request->detector);
     detect::apply_request(*request, o->detect);
     const auto s = detect::align_dataset(*o);
-    std::cout << s.images << " images: " << s.faces << " faces, " << s.no_face << " without a face ("
-              << s.centre_crops << " centre-cropped), " << s.unreadable << " unreadable\n";
+    std::cout << detect::format_stats(s, o->no_face) << " -> " << o->output << " (bounding_boxes.txt, align.json)\n";
   });
 }
 

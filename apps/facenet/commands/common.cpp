@@ -41,11 +41,20 @@ CLI::Option* add_model_option(CLI::App* app, std::string& model, const std::stri
 }
 
 void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_option, const std::string& fallback) {
+  // CLI11 gives a bare `--detect` the option's default string, unchecked: the fallback therefore
+  // stays out of it (in the help text), and the parse callback below turns the empty value into mtcnn.
+  const CLI::Validator detector(
+      [](const std::string& value) -> std::string {
+        for (const char* name : {"mtcnn", "haar", "yunet", "none"})
+          if (value == name) return "";
+        return "expected mtcnn, haar, yunet or none (got '" + value + "')";
+      },
+      "{mtcnn,haar,yunet,none}");
   app->add_option("--detect", args.detector,
                   "Face detector: mtcnn (given without a value too), haar (OpenCV cascade), yunet (needs "
                   "--detect-model) or none (the image is one face); default: " + fallback)
-      ->check(CLI::IsMember({"mtcnn", "haar", "yunet", "none"}))
-      ->expected(0, 1);  // no default_str: CLI11 would give it to a bare --detect as its value
+      ->check(detector)
+      ->expected(0, 1);
   app->add_option("--detect-model", args.model,
                   "YuNet ONNX file for --detect yunet (never downloaded), another Haar cascade, or a folder with "
                   "MTCNN's pnet.pt, rnet.pt and onet.pt (default: the shipped models/mtcnn)");
@@ -57,7 +66,6 @@ void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_opt
       ->expected(1, 3);
   app->add_flag("!--no-haar-fallback", args.haar_fallback, "mtcnn: no Haar cascade on a photo where MTCNN finds nothing");
   if (largest_option) app->add_flag("--largest", args.largest, "Keep only the largest face of each photo");
-  // `--detect` without a value means MTCNN.
   app->parse_complete_callback([app, &args] {
     if (app->count("--detect") > 0 && args.detector.empty()) args.detector = "mtcnn";
   });

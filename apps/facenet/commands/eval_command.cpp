@@ -22,6 +22,7 @@ void register_eval(CLI::App& app) {
     std::optional<InferenceDtype> dtype;
     std::optional<int64_t> folds, batch_size, threads;
     bool subtract_mean = false, skip_missing = false, interleave = false;
+    tasks::DetectArgs detect;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint to evaluate (without it: an untrained network from --config)");
@@ -43,6 +44,10 @@ void register_eval(CLI::App& app) {
   add_choice_option<PairsFormat>(cmd, "--pairs-format", o->pairs_format, "auto | lfw | list (eval.pairs_format)");
   cmd->add_option("--folds", o->folds, "Number of folds (eval.folds, default 10)");
   cmd->add_option("--batch-size", o->batch_size, "Images per forward pass (eval.batch_size)");
+  add_detect_options(cmd, o->detect, false,
+                     "none: the images are face crops. With --detect the pairs name uncropped photos: the face "
+                     "davidsandberg's align keeps is cut by the model's crop rule (margin 32 for a model trained on "
+                     "crops); a photo without a face is embedded from its centre square (counted in the report)");
   add_threads_option(cmd, o->threads);
   add_dtype_option(cmd, o->dtype);
   o->config.add_to(cmd);
@@ -64,6 +69,8 @@ void register_eval(CLI::App& app) {
     if (o->threads) use_threads(*o->threads, config);
     validate(config);  // the flags' values, by the rules --set values meet
     if (!o->bins.empty()) {
+      if (!o->detect.detector.empty())
+        throw ConfigError("eval --detect scores pairs of photos (--pairs); .bin sets hold aligned crops already");
       start_runtime(config);
       const auto result = tasks::run_network_eval_bins(config, o->checkpoint, o->bins, o->out);
       std::cout << result.table;
@@ -72,7 +79,7 @@ void register_eval(CLI::App& app) {
     }
     if (config.eval.pairs.empty()) throw ConfigError("eval needs --pairs or --bin (or eval.pairs in the config)");
     start_runtime(config);
-    const auto result = tasks::run_network_eval(config, o->checkpoint, o->out);
+    const auto result = tasks::run_network_eval(config, o->checkpoint, o->out, o->detect);
     std::cout << result.table;
     std::cout << "report: " << o->out << "/report.json\n";
   });

@@ -18,6 +18,7 @@ void register_eval_identify(CLI::App& app) {
   cmd->add_option("--threshold", o->threshold,
                   "L2 operating point reported with the FPIR targets (default: the model's calibrated threshold)")
       ->check(CLI::PositiveNumber);
+  add_detect_options(cmd, o->detect, false);
   add_network_options(cmd, *o);
   cmd->callback([o] {
     use_threads(o->threads);

@@ -3,6 +3,7 @@
 
 #include "commands/common.h"
 #include "facenet/core/runtime.h"
+#include "facenet/detect/mtcnn.h"
 #include "facenet/tasks/exporter.h"
 
 namespace facenet::cli {
@@ -20,6 +21,11 @@ void register_info(CLI::App& app) {
       formats += (formats.empty() ? "" : ", ") + f.name + " (" +
                  (f.loads && f.writes ? "load, write" : f.loads ? "load" : "write") + ")";
     std::cout << "network formats: " << formats << "\n";
+    // What a model's data.crop may say (`facenet check MODEL` prints a model's).
+    std::cout << "crop rules: margin (davidsandberg's align_dataset_mtcnn), facenet_pytorch (facenet-pytorch's "
+                 "extract_face), 5point (insightface's template), none (face crops)\n";
+    std::cout << "face detectors: mtcnn (weights: " << detect::default_mtcnn_dir()
+              << "), haar (OpenCV cascade), yunet (--detect-model), none\n";
   });
 }
 

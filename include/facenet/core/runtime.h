@@ -19,6 +19,20 @@ struct RuntimeInfo {
 /// memory mapped (no per-step mmap/munmap of activations; several times faster here).
 RuntimeInfo apply_runtime(const RuntimeConfig& config);
 
+/// LibTorch's intra-op threads set to `threads` for a scope, restored after. Work that runs whole
+/// images in parallel, each on its own thread (MTCNN in `facenet align` and `eval --detect`),
+/// sets 1: many small operations each spread over the intra-op pool ran several times slower.
+class IntraOpThreads {
+ public:
+  explicit IntraOpThreads(int threads);
+  ~IntraOpThreads();
+  IntraOpThreads(const IntraOpThreads&) = delete;
+  IntraOpThreads& operator=(const IntraOpThreads&) = delete;
+
+ private:
+  int before_;
+};
+
 /// Library versions, threads, CPU features, BLAS, CUDA and distributed backends,
 /// as `key: value` lines (what `facenet info` prints).
 std::vector<std::pair<std::string, std::string>> system_info();

@@ -21,6 +21,18 @@ struct Box {
   int x = 0, y = 0, width = 0, height = 0;
 };
 
+/// How the faces of a set of photos were found and cut, one face per photo (`eval --detect`'s
+/// report). A photo without a face is embedded from its centre square (centre_box), resized to the
+/// network's input: what the model would see of a photo nothing was cut from.
+struct CropSummary {
+  bool active = false;       ///< false: no detection (the images are face crops)
+  CropConfig crop;           ///< the detector, rule and margin applied
+  int64_t size = 0;          ///< the crops' side (the network's input)
+  int64_t photos = 0;        ///< distinct photos detected
+  int64_t without_face = 0;  ///< no face found: their centre square was used
+  int64_t haar_fallbacks = 0;  ///< mtcnn: photos whose face only the Haar fallback found
+};
+
 /// davidsandberg's crop: margin/2 pixels added on each side, clipped to the image, truncated.
 Box margin_box(const cv::Rect2f& face, int64_t margin, int image_width, int image_height);
 
@@ -30,6 +42,13 @@ Box facenet_pytorch_box(const cv::Rect2f& face, int64_t margin, int size, int im
 
 /// The fallback crop: the centred square of side min(width, height).
 Box centre_box(int image_width, int image_height);
+
+/// The source rectangle crop_face cuts for `face` under `crop` at output side `size`, in whole
+/// pixels inside the image: margin_box (rule margin, and 5point without landmarks),
+/// facenet_pytorch_box, for 5point with landmarks the detection box (the warp has no rectangle),
+/// for none the detection box (the whole image with detector none). What `facenet align` writes
+/// to bounding_boxes.txt.
+Box crop_box(const cv::Mat& bgr, const Face& face, const CropConfig& crop, int size);
 
 /// insightface's ArcFace template (5 points on 112x112) for a square input of side `size`:
 /// multiples of 112 are scaled by size/112; other sizes by size/128 with x shifted by 8*size/128

@@ -2,6 +2,7 @@
 // A face found in a photo: its box, the detector's confidence and, where the detector gives them,
 // five landmarks.
 #include <array>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -27,5 +28,11 @@ struct Face {
 
 /// Intersection over union of two boxes (0 when either is empty).
 float iou(const cv::Rect2f& a, const cv::Rect2f& b);
+
+/// The face a one-face-per-photo task keeps, as davidsandberg's align_dataset_mtcnn picks it: the
+/// largest area less twice the squared distance of the box centre from the image centre (big and
+/// central: the subject of an LFW photo rather than a larger face at its edge). The index into
+/// `faces`, the first of equals; -1 when there is none.
+int central_face(const std::vector<Face>& faces, cv::Size image);
 
 }  // namespace facenet::detect

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "facenet/core/config.h"
+#include "facenet/detect/crop.h"
 #include "facenet/eval/eval_result.h"
 #include "facenet/infer/embed_fn.h"
 
@@ -23,6 +24,9 @@ struct EvalNetwork {
   EmbedFn files;           ///< image files (pairs files)
   BytesEmbedFn bytes;      ///< encoded images (.bin sets)
   std::string checkpoint;  ///< recorded in each report: a path, "untrained" or empty
+  /// When `files` detects and crops faces in photos (`eval --detect`): what it did so far,
+  /// recorded in the pairs set's report after embedding. Empty otherwise.
+  std::function<detect::CropSummary()> cropping = nullptr;
 };
 
 class EvalSet {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "facenet/core/config.h"
+#include "facenet/detect/crop.h"
 #include "facenet/eval/verification.h"
 
 namespace facenet::eval {
@@ -19,6 +20,7 @@ struct EvalInfo {
   int64_t embedding_dim = 0;    ///< after the flip combination
   int64_t num_missing = 0;      ///< missing images (skip_missing)
   int64_t num_dropped_pairs = 0;
+  detect::CropSummary cropping;  ///< eval --detect: faces cut from photos (active), else inactive
 };
 
 struct Report {
@@ -34,7 +36,9 @@ std::string format_table(const Report& report);
 /// far_mean, far_target, auc, eer, tar_at_far [{far_target, tar, far}], threshold_at_far,
 /// val_at_threshold, far_at_threshold, num_pairs, num_same, num_diff, num_images, num_missing,
 /// num_dropped_pairs, embedding_dim, distance, flip, subtract_mean, interleave_folds, folds,
-/// threshold_step, threshold_max, pairs_file, data_dir, checkpoint, embeddings_file. NaN -> null.
+/// threshold_step, threshold_max, pairs_file, data_dir, checkpoint, embeddings_file, and with
+/// eval --detect face_detection {detector, crop_rule, margin, size, photos, without_face,
+/// without_face_action: "centre_square", haar_fallbacks}. NaN -> null.
 std::string to_json(const Report& report);
 
 /// `fpr,tpr,threshold` lines of the all-pairs ROC (accept dist <= threshold).

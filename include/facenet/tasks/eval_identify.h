@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "facenet/core/config.h"
+#include "facenet/tasks/detect_args.h"
 
 namespace facenet::tasks {
 
@@ -18,6 +19,10 @@ struct EvalIdentifyOptions {
   int threads = 0;     ///< decode threads; 0 = all cores
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
   double threshold = 0;  ///< L2 operating point reported besides the FPIR targets; 0 = the model's
+  /// "" = the model's detector (none for models trained on crops). With a detector a gallery folder
+  /// gives each image's largest face (none found: left out, as enroll does) and each probe the face
+  /// `eval --detect` takes (infer::photo_embed_fn; none found: its centre square, counted).
+  DetectArgs detect;
 };
 
 struct EvalIdentifySummary {

@@ -15,7 +15,8 @@ std::string run_export(const std::string& checkpoint, const ExportConfig& config
 
 /// Reads a facenet-pytorch (timesler InceptionResnetV1) state dict saved by torch.save and writes
 /// a facenet checkpoint to `out` (embedding size from last_linear.weight; preprocessing: RGB 160 px,
-/// fixed standardisation, as the port expects). `layout` must be "facenet-pytorch".
+/// fixed standardisation, as the port expects; crop: facenet-pytorch's MTCNN + extract_face, i.e.
+/// data.crop rule facenet_pytorch, margin 0, detector mtcnn). `layout` must be "facenet-pytorch".
 std::string run_import(const std::string& layout, const std::string& file, const std::string& out);
 
 /// One row of the network-format table (infer/network_format.h), for help texts and `info`.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "facenet/core/config.h"
+#include "facenet/tasks/detect_args.h"
 
 namespace facenet::tasks {
 
@@ -17,7 +18,12 @@ struct NetworkEvalResult {
 /// Evaluates config.eval on the network from `checkpoint` (model and preprocessing come from the
 /// checkpoint; eval settings from `config`) or, when `checkpoint` is empty, an untrained network
 /// built from `config.model`. Writes report.json, roc.png, roc.csv, embeddings.pt into out_dir.
-NetworkEvalResult run_network_eval(const Config& config, const std::string& checkpoint, const std::string& out_dir);
+/// With detect.detector set (`eval --detect`; empty = the images are face crops) the pairs' images
+/// are uncropped photos: infer::photo_embed_fn detects, crops by the model's rule
+/// (infer::face_plan: margin 32 for a model trained on crops) and embeds them; the report's
+/// face_detection says how many had no face (embedded from their centre square).
+NetworkEvalResult run_network_eval(const Config& config, const std::string& checkpoint, const std::string& out_dir,
+                                   const DetectArgs& detect = {});
 
 /// `facenet eval --bin`: insightface .bin verification sets (files or folders of .bin files) on
 /// the same network, with insightface's protocol (eval::bin_protocol of config.eval). Writes
