@@ -25,6 +25,10 @@ from torch import nn
 from torch.nn.functional import interpolate
 from torchvision.ops.boxes import batched_nms
 
+# Tuned runs (peer_pytorch.py --channels-last) feed the networks channels-last tensors, as a
+# PyTorch user tuning for CPU would; facenet-pytorch itself runs NCHW.
+MEMORY_FORMAT = torch.contiguous_format
+
 WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "mtcnn")
 
 
@@ -184,7 +188,7 @@ def crops(imgs, boxes, image_inds, w, h, side):
     for k in range(len(y)):
         if ey[k] > (y[k] - 1) and ex[k] > (x[k] - 1):
             out.append(imresample(imgs[image_inds[k], :, (y[k] - 1):ey[k], (x[k] - 1):ex[k]].unsqueeze(0), (side, side)))
-    return (torch.cat(out, dim=0) - 127.5) * 0.0078125
+    return ((torch.cat(out, dim=0) - 127.5) * 0.0078125).contiguous(memory_format=MEMORY_FORMAT)
 
 
 def detect_face(imgs, minsize, pnet, rnet, onet, threshold, factor):
@@ -201,7 +205,8 @@ def detect_face(imgs, minsize, pnet, rnet, onet, threshold, factor):
         minl = minl * factor
     boxes, image_inds, picks, offset = [], [], [], 0
     for scale in scales:
-        im_data = (imresample(imgs, (int(h * scale + 1), int(w * scale + 1))) - 127.5) * 0.0078125
+        im_data = ((imresample(imgs, (int(h * scale + 1), int(w * scale + 1))) - 127.5) * 0.0078125).contiguous(
+            memory_format=MEMORY_FORMAT)
         reg, probs = pnet(im_data)
         b, ii = generate_bounding_box(reg, probs[:, 1], scale, threshold[0])
         boxes.append(b)

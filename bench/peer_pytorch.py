@@ -140,6 +140,8 @@ def mtcnn(args):
     import glob
     from PIL import Image
     import peer_mtcnn
+    if args.channels_last:
+        peer_mtcnn.MEMORY_FORMAT = torch.channels_last
     exts = (".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".webp", ".tif", ".tiff")
     files = sorted(p for p in glob.glob(os.path.join(args.data, "**", "*"), recursive=True)
                    if p.lower().endswith(exts) and os.path.isfile(p))

@@ -550,7 +550,7 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(!e.ext.empty() && e.ext[0] != '.', "eval.ext", e.ext, "must be an extension without dot, e.g. jpg");
   for (const auto& set : e.sets)
     v.require(!set.empty(), "eval.sets", "[...]", "must not hold an empty entry");
-  v.require(!e.best_by.empty(), "eval.best_by", e.best_by, "must be mean or a set's name");
+  v.require(!e.best_by.empty(), "eval.best_by", e.best_by, "must be mean, min or a set's name");
   v.require(e.best_by == "mean" || e.best_by == "min" || !e.sets.empty(), "eval.best_by", e.best_by,
             "names a set but eval.sets is empty (use mean or min)");
 

@@ -3,10 +3,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 
 #include "facenet/core/error.h"
+#include "area_resample.h"
 #include "mtcnn_nets.h"
 #include "nms.h"
 
@@ -15,15 +17,14 @@ namespace {
 
 using torch::indexing::Slice;
 
-// Area resampling, as torch.nn.functional.interpolate(mode="area") does.
-torch::Tensor imresample(const torch::Tensor& img, int64_t h, int64_t w) {
-  return torch::adaptive_avg_pool2d(img, {h, w});
-}
-
-// Channels-last: oneDNN's convolutions run these small-channel networks about 3x faster than in
-// NCHW (the sums are the same, in another order: float rounding, not the algorithm, differs).
-torch::Tensor normalise(const torch::Tensor& x) {
-  return ((x - 127.5) * 0.0078125).contiguous(torch::MemoryFormat::ChannelsLast);
+// `count` network inputs of side h x w, filled by `fill(i, data)` with area-resampled, normalised
+// pixels (area_resample.h). Channels-last: oneDNN's convolutions run these small-channel networks
+// about 3x faster than NCHW (the same sums in another order: float rounding differs, not results).
+torch::Tensor network_input(int64_t count, int64_t h, int64_t w, const std::function<void(int64_t, float*)>& fill) {
+  auto nhwc = torch::empty({count, h, w, 3});
+  float* data = nhwc.data_ptr<float>();
+  for (int64_t i = 0; i < count; ++i) fill(i, data + i * h * w * 3);
+  return nhwc.permute({0, 3, 1, 2});  // NCHW sizes, channels-last strides
 }
 
 // Boxes (n, 4) after regression by reg (n, 4), with widths that count both end pixels.
@@ -53,33 +54,37 @@ torch::Tensor rerec(torch::Tensor boxes) {
 
 // The crop of each box (truncated to whole pixels, clipped to the image: 1-based x, y, ex, ey),
 // resampled to side x side and normalised. Boxes with an empty crop are dropped from `keep`.
-torch::Tensor crops(const torch::Tensor& imgs, const torch::Tensor& boxes, const torch::Tensor& image_inds,
-                    int64_t side, std::vector<int64_t>& keep) {
-  const int64_t h = imgs.size(2), w = imgs.size(3);
+torch::Tensor crops(const std::vector<cv::Mat>& rgb, const torch::Tensor& boxes, const torch::Tensor& image_inds,
+                    int side, std::vector<int64_t>& keep) {
+  const int64_t h = rgb[0].rows, w = rgb[0].cols;
   const auto b = boxes.index({Slice(), Slice(0, 4)}).trunc().to(torch::kInt).contiguous();
   const auto* p = b.data_ptr<int32_t>();
   const auto* img = image_inds.data_ptr<int64_t>();
-  std::vector<torch::Tensor> out;
+  std::vector<cv::Rect> regions;
   keep.clear();
   for (int64_t k = 0; k < b.size(0); ++k) {
     const int64_t x = std::max<int64_t>(p[4 * k], 1), y = std::max<int64_t>(p[4 * k + 1], 1);
     const int64_t ex = std::min<int64_t>(p[4 * k + 2], w), ey = std::min<int64_t>(p[4 * k + 3], h);
     if (!(ey > y - 1 && ex > x - 1)) continue;
-    out.push_back(imresample(imgs.index({img[k], Slice(), Slice(y - 1, ey), Slice(x - 1, ex)}).unsqueeze(0), side, side));
+    regions.emplace_back(static_cast<int>(x - 1), static_cast<int>(y - 1), static_cast<int>(ex - x + 1),
+                         static_cast<int>(ey - y + 1));
     keep.push_back(k);
   }
-  if (out.empty()) return torch::empty({0, 3, side, side});
-  return normalise(torch::cat(out));
+  return network_input(static_cast<int64_t>(keep.size()), side, side, [&](int64_t i, float* out) {
+    area_resample_normalised(rgb[static_cast<size_t>(img[keep[static_cast<size_t>(i)]])], regions[static_cast<size_t>(i)],
+                             side, side, out);
+  });
 }
 
 torch::Tensor take(const torch::Tensor& t, const std::vector<int64_t>& rows) {
   return t.index_select(0, torch::tensor(rows, torch::kLong));
 }
 
-/// The cascade over a batch of same-size RGB images (N, 3, H, W) float 0..255.
+/// The cascade over a batch of same-size 8-bit RGB images.
 std::vector<std::vector<Face>> cascade(const Weights& pw, const Weights& rw, const Weights& ow,
-                                       const MtcnnOptions& o, const torch::Tensor& imgs) {
-  const int64_t batch = imgs.size(0), h = imgs.size(2), w = imgs.size(3);
+                                       const MtcnnOptions& o, const std::vector<cv::Mat>& rgb) {
+  const auto batch = static_cast<int64_t>(rgb.size());
+  const int64_t h = rgb[0].rows, w = rgb[0].cols;
   std::vector<std::vector<Face>> result(static_cast<size_t>(batch));
 
   // Scale pyramid: the first level maps min_face_size to P-Net's 12 px window.
@@ -92,7 +97,10 @@ std::vector<std::vector<Face>> cascade(const Weights& pw, const Weights& rw, con
   std::vector<torch::Tensor> level_boxes, level_inds;
   for (double scale : scales) {
     const auto hs = static_cast<int64_t>(h * scale + 1), ws = static_cast<int64_t>(w * scale + 1);
-    const auto out = pnet(pw, normalise(imresample(imgs, hs, ws)));
+    const auto out = pnet(pw, network_input(batch, hs, ws, [&](int64_t i, float* data) {
+      area_resample_normalised(rgb[static_cast<size_t>(i)], cv::Rect(0, 0, static_cast<int>(w), static_cast<int>(h)),
+                               static_cast<int>(hs), static_cast<int>(ws), data);
+    }));
     const auto probs = out.prob.select(1, 1);  // (N, H', W')
     const auto mask = probs >= o.thresholds[0];
     const auto idx = mask.nonzero();  // (n, 3): image, y, x in row-major order
@@ -128,7 +136,7 @@ std::vector<std::vector<Face>> cascade(const Weights& pw, const Weights& rw, con
 
   // Stage 2: R-Net on 24x24 crops; threshold, NMS 0.7, regression, squaring.
   std::vector<int64_t> kept;
-  auto input = crops(imgs, boxes, image_inds, 24, kept);
+  auto input = crops(rgb, boxes, image_inds, 24, kept);
   if (kept.empty()) return result;
   boxes = take(boxes, kept);
   image_inds = take(image_inds, kept);
@@ -148,7 +156,7 @@ std::vector<std::vector<Face>> cascade(const Weights& pw, const Weights& rw, con
   }
 
   // Stage 3: O-Net on 48x48 crops; threshold, landmarks, regression, NMS 0.7 (Min overlap).
-  input = crops(imgs, boxes, image_inds, 48, kept);
+  input = crops(rgb, boxes, image_inds, 48, kept);
   if (kept.empty()) return result;
   boxes = take(boxes, kept);
   image_inds = take(image_inds, kept);
@@ -233,12 +241,9 @@ std::vector<std::vector<Face>> Mtcnn::detect(const std::vector<cv::Mat>& images)
     else it->second.push_back(i);
   }
   for (const auto& [size, members] : groups) {
-    std::vector<torch::Tensor> batch;
-    for (size_t i : members) {
-      cv::Mat rgb = to_rgb(images[i]);
-      batch.push_back(torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat));
-    }
-    const auto found = cascade(impl_->pnet, impl_->rnet, impl_->onet, impl_->options, torch::stack(batch));
+    std::vector<cv::Mat> batch;
+    for (size_t i : members) batch.push_back(to_rgb(images[i]));
+    const auto found = cascade(impl_->pnet, impl_->rnet, impl_->onet, impl_->options, batch);
     for (size_t k = 0; k < members.size(); ++k) out[members[k]] = found[k];
   }
   return out;

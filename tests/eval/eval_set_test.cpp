@@ -103,7 +103,7 @@ TEST(EvalSets, BestByNamesASetAndPairsStillNamesThePairsFile) {
     open_eval_suite(fx.config, fx.dir.string());
     ADD_FAILURE() << "best_by agedb_30 was accepted";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("eval.best_by (agedb_30) must be mean or one of the sets: view2, lfw"),
+    EXPECT_NE(std::string(e.what()).find("eval.best_by (agedb_30) must be mean, min or one of the sets: view2, lfw"),
               std::string::npos)
         << e.what();
   }
