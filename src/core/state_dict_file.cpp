@@ -17,34 +17,7 @@
 namespace facenet {
 namespace {
 
-// torch.save's zip archive with its data.pkl rewritten by plain_dicts_pickle; tensors are
-// read from the archive's data/<key> records, as torch::pickle_load does.
-c10::IValue load_python_zip(const std::string& path) {
-  caffe2::serialize::PyTorchStreamReader reader(path);
-  const auto [data, size] = reader.getRecord("data.pkl");
-  const auto pickle = plain_dicts_pickle(std::string(static_cast<const char*>(data.get()), size));
-  size_t pos = 0;
-  auto read = [&](char* buf, size_t n) {
-    const size_t k = std::min(n, pickle.size() - pos);
-    std::memcpy(buf, pickle.data() + pos, k);
-    pos += k;
-    return k;
-  };
-  torch::jit::Unpickler unpickler(
-      read, nullptr, nullptr, [&](const std::string& name) { return std::get<0>(reader.getRecord("data/" + name)); },
-      torch::Device(torch::kCPU));
-  return unpickler.parse_ivalue();
-}
-
-
-// torch.save before PyTorch 1.6 (and with _use_new_zipfile_serialization=False): five pickles in
-// a row (the magic number, the protocol version, the system info, the object, the sorted storage
-// keys), then each storage as a little-endian int64 element count and its raw bytes.
-bool is_legacy_torch_file(const std::string& text) {
-  static const char magic[] = "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
-  return text.size() > sizeof(magic) - 1 && std::memcmp(text.data(), magic, sizeof(magic) - 1) == 0;
-}
-
+/// `pickle` through LibTorch's unpickler, its tensors' storages given by `record` (by key).
 c10::IValue unpickle(const std::string& pickle, const std::function<at::DataPtr(const std::string&)>& record) {
   size_t pos = 0;
   auto read = [&](char* buf, size_t n) {
@@ -55,6 +28,23 @@ c10::IValue unpickle(const std::string& pickle, const std::function<at::DataPtr(
   };
   torch::jit::Unpickler unpickler(read, nullptr, nullptr, record, torch::Device(torch::kCPU));
   return unpickler.parse_ivalue();
+}
+
+// torch.save's zip archive with its data.pkl rewritten by plain_dicts_pickle; tensors are
+// read from the archive's data/<key> records, as torch::pickle_load does.
+c10::IValue load_python_zip(const std::string& path) {
+  caffe2::serialize::PyTorchStreamReader reader(path);
+  const auto [data, size] = reader.getRecord("data.pkl");
+  return unpickle(plain_dicts_pickle(std::string(static_cast<const char*>(data.get()), size)),
+                  [&](const std::string& name) { return std::get<0>(reader.getRecord("data/" + name)); });
+}
+
+// torch.save before PyTorch 1.6 (and with _use_new_zipfile_serialization=False): five pickles in
+// a row (the magic number, the protocol version, the system info, the object, the sorted storage
+// keys), then each storage as a little-endian int64 element count and its raw bytes.
+bool is_legacy_torch_file(const std::string& text) {
+  static const char magic[] = "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
+  return text.size() > sizeof(magic) - 1 && std::memcmp(text.data(), magic, sizeof(magic) - 1) == 0;
 }
 
 c10::IValue load_legacy(const std::string& text, const std::string& path) {

@@ -76,6 +76,17 @@ torch::Tensor crops(const std::vector<cv::Mat>& rgb, const torch::Tensor& boxes,
   });
 }
 
+// The rows whose face probability passes `threshold`, and their boxes as x1, y1, x2, y2, probability.
+struct Passing {
+  torch::Tensor rows, boxes;
+};
+Passing passing(const torch::Tensor& boxes, const torch::Tensor& prob, float threshold) {
+  const auto score = prob.select(1, 1);
+  const auto rows = (score > threshold).nonzero().select(1, 0);
+  return {rows, torch::cat({boxes.index_select(0, rows).index({Slice(), Slice(0, 4)}),
+                            score.index_select(0, rows).unsqueeze(1)}, 1)};
+}
+
 torch::Tensor take(const torch::Tensor& t, const std::vector<int64_t>& rows) {
   return t.index_select(0, torch::tensor(rows, torch::kLong));
 }
@@ -142,11 +153,10 @@ std::vector<std::vector<Face>> cascade(const Weights& pw, const Weights& rw, con
   image_inds = take(image_inds, kept);
   {
     const auto out = rnet(rw, input);
-    const auto score = out.prob.select(1, 1);
-    const auto pass = (score > o.thresholds[1]).nonzero().select(1, 0);
-    boxes = torch::cat({boxes.index_select(0, pass).index({Slice(), Slice(0, 4)}), score.index_select(0, pass).unsqueeze(1)}, 1);
-    image_inds = image_inds.index_select(0, pass).contiguous();
-    auto mv = out.reg.index_select(0, pass);
+    const auto pass = passing(boxes, out.prob, o.thresholds[1]);
+    boxes = pass.boxes;
+    image_inds = image_inds.index_select(0, pass.rows).contiguous();
+    auto mv = out.reg.index_select(0, pass.rows);
     if (boxes.size(0) == 0) return result;
     pick = batched_nms(boxes.index({Slice(), Slice(0, 4)}), boxes.select(1, 4), image_inds, 0.7);
     boxes = take(boxes, pick);
@@ -161,12 +171,11 @@ std::vector<std::vector<Face>> cascade(const Weights& pw, const Weights& rw, con
   boxes = take(boxes, kept);
   image_inds = take(image_inds, kept);
   const auto out = onet(ow, input);
-  const auto score = out.prob.select(1, 1);
-  const auto pass = (score > o.thresholds[2]).nonzero().select(1, 0);
-  boxes = torch::cat({boxes.index_select(0, pass).index({Slice(), Slice(0, 4)}), score.index_select(0, pass).unsqueeze(1)}, 1);
-  image_inds = image_inds.index_select(0, pass).contiguous();
-  const auto mv = out.reg.index_select(0, pass);
-  const auto pts = out.points.index_select(0, pass);  // (n, 10): 5 x then 5 y, relative to the box
+  const auto pass = passing(boxes, out.prob, o.thresholds[2]);
+  boxes = pass.boxes;
+  image_inds = image_inds.index_select(0, pass.rows).contiguous();
+  const auto mv = out.reg.index_select(0, pass.rows);
+  const auto pts = out.points.index_select(0, pass.rows);  // (n, 10): 5 x then 5 y, relative to the box
   if (boxes.size(0) == 0) return result;
   const auto wi = (boxes.select(1, 2) - boxes.select(1, 0) + 1).unsqueeze(1);
   const auto hi = (boxes.select(1, 3) - boxes.select(1, 1) + 1).unsqueeze(1);
