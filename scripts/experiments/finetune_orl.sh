@@ -78,11 +78,12 @@ if [ -z "$BASE" ]; then
   BASE="$OUT/base/checkpoints/last.pt"
 fi
 
-# name | --set overrides separated by ';' (the recipe's default first)
+# name | --set overrides separated by ';' (the recipe's default, the balanced one, has none)
+NONE_FROZEN="train.trainable_from=;train.head_only_epochs=0;train.lr_mult={}"
 VARIANTS=(
-  "everything trains at 1x (the default)|"
-  "stage3 + embedding at 0.1x, head alone first|train.trainable_from=backbone.stage3;train.head_only_epochs=1;train.lr_mult={backbone: 0.1, last_linear: 0.1, last_bn: 0.1}"
-  "embedding layer only (trainable_from last_linear)|train.trainable_from=last_linear"
+  "everything trains at 1x|$NONE_FROZEN"
+  "stage3 + embedding at 0.1x, head alone first (the default)|"
+  "embedding layer only (trainable_from last_linear)|$NONE_FROZEN;train.trainable_from=last_linear"
 )
 for v in "${VARIANTS[@]}"; do
   name=${v%%|*}
