@@ -10,6 +10,7 @@
 #include "facenet/data/preprocess.h"
 #include "facenet/detect/crop.h"
 #include "facenet/infer/network_loader.h"
+#include "face_batches.h"
 
 namespace facenet::infer {
 
@@ -31,13 +32,7 @@ PhotoFaces embed_photo_faces(const LoadedNetwork& net, const std::vector<std::st
                              int64_t batch_size, const std::string& tag) {
   PhotoFaces out;
   detect::FaceFinder finder(plan.detect);
-  const int size = static_cast<int>(net.meta.input_size);
-  std::vector<torch::Tensor> pending, parts;
-  auto flush = [&] {
-    if (pending.empty()) return;
-    parts.push_back(net.forward(torch::stack(pending)).to(torch::kFloat).contiguous());
-    pending.clear();
-  };
+  FaceBatches batches(net, plan, batch_size);
   const auto start = std::chrono::steady_clock::now();
   auto last = start;
   const auto total = static_cast<int64_t>(paths.size());
@@ -55,12 +50,10 @@ PhotoFaces embed_photo_faces(const LoadedNetwork& net, const std::vector<std::st
       ++out.without_face;
     }
     for (size_t k = 0; k < faces.size(); ++k) {
-      const auto crop = detect::crop_face(img, faces[k], plan.crop, size);
-      pending.push_back(data::preprocess_image(crop, net.meta.preprocess));
+      batches.add(img, faces[k]);
       out.photo.push_back(i);
       out.index.push_back(static_cast<int64_t>(k));
       out.faces.push_back(faces[k]);
-      if (static_cast<int64_t>(pending.size()) >= std::max<int64_t>(1, batch_size)) flush();
     }
     const auto now = std::chrono::steady_clock::now();
     if (now - last > std::chrono::seconds(5) || i + 1 == total) {
@@ -71,8 +64,7 @@ PhotoFaces embed_photo_faces(const LoadedNetwork& net, const std::vector<std::st
                    rate, rate > 0 ? (total - i - 1) / rate : 0.0);
     }
   }
-  flush();
-  out.embeddings = parts.empty() ? torch::zeros({0, net.meta.embedding_size}) : torch::cat(parts).contiguous();
+  out.embeddings = batches.finish();
   if (out.without_face || out.unreadable)
     spdlog::info("[{}] {} photos: {} faces, {} without a face, {} unreadable", tag, total, out.faces.size(),
                  out.without_face, out.unreadable);

@@ -10,6 +10,7 @@
 #include "facenet/detect/crop.h"
 #include "facenet/detect/video.h"
 #include "facenet/infer/network_loader.h"
+#include "face_batches.h"
 
 namespace facenet::infer {
 
@@ -30,13 +31,7 @@ VideoFaces embed_video_faces(const LoadedNetwork& net, const std::string& path, 
   out.frame_count = reader.frame_count();
   out.width = reader.size().width;
   out.height = reader.size().height;
-  const int size = static_cast<int>(net.meta.input_size);
-  std::vector<torch::Tensor> pending, parts;
-  auto flush = [&] {
-    if (pending.empty()) return;
-    parts.push_back(net.forward(torch::stack(pending)).to(torch::kFloat).contiguous());
-    pending.clear();
-  };
+  FaceBatches batches(net, plan, batch_size);
   // An unknown frame count: lines with the rate only, every few seconds.
   const bool counted = reader.expected() > 0;
   Progress progress(counted ? reader.expected() : std::numeric_limits<int64_t>::max());
@@ -52,14 +47,12 @@ VideoFaces embed_video_faces(const LoadedNetwork& net, const std::string& path, 
       const auto ids = tracker.update(boxes);
       if (faces.empty()) ++out.without_face;
       for (size_t i = 0; i < faces.size(); ++i) {
-        pending.push_back(data::preprocess_image(detect::crop_face(frames[k].bgr, faces[i], plan.crop, size),
-                                                 net.meta.preprocess));
+        batches.add(frames[k].bgr, faces[i]);
         out.frame.push_back(frames[k].index);
         out.seconds.push_back(frames[k].seconds);
         out.index.push_back(static_cast<int64_t>(i));
         out.track.push_back(ids[i]);
         out.faces.push_back(faces[i]);
-        if (static_cast<int64_t>(pending.size()) >= std::max<int64_t>(1, batch_size)) flush();
       }
     }
     out.frames += static_cast<int64_t>(frames.size());
@@ -80,8 +73,7 @@ VideoFaces embed_video_faces(const LoadedNetwork& net, const std::string& path, 
     if (frames.size() >= kDetectFrames) process();
   }
   if (!frames.empty()) process();
-  flush();
-  out.embeddings = parts.empty() ? torch::zeros({0, net.meta.embedding_size}) : torch::cat(parts).contiguous();
+  out.embeddings = batches.finish();
   out.decoded = reader.decoded();
   out.truncated = reader.truncated();
   out.tracks = tracker.tracks();
