@@ -21,6 +21,20 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from peer_models import FaceNet, triplet_loss  # noqa: E402
+from insightface_models import ALIASES, Embedder  # noqa: E402
+
+INSIGHTFACE = {"iresnet18", "iresnet34", "iresnet50", "iresnet100", "iresnet200", "mobilefacenet"}
+
+
+def network(backbone):
+    """facenet-cpp's FaceNet for its two trunks; insightface's modules (512-d) for theirs."""
+    backbone = ALIASES.get(backbone, backbone)
+    return Embedder(backbone) if backbone in INSIGHTFACE else FaceNet(backbone)
+
+
+def size_of(backbone, args):
+    """insightface's networks take 112 px faces, as facenet bench runs them."""
+    return 112 if ALIASES.get(backbone, backbone) in INSIGHTFACE else args.image_size
 
 
 def rate(step, per_step, seconds, warmup):
@@ -46,7 +60,8 @@ def prepare(model, x, args, bf16):
 
 
 def infer(backbone, path, batch, args, bf16=False):
-    model, x = prepare(FaceNet(backbone).eval(), torch.randn(batch, 3, args.image_size, args.image_size), args, bf16)
+    size = size_of(backbone, args)
+    model, x = prepare(network(backbone).eval(), torch.randn(batch, 3, size, size), args, bf16)
     with torch.no_grad():
         if path == "torchscript-frozen":
             if bf16:  # bf16 weights and input; optimize_for_inference's oneDNN rewrite is fp32-only
@@ -61,8 +76,10 @@ def infer(backbone, path, batch, args, bf16=False):
 
 def train_step(backbone, args, bf16=False):
     b = args.train_batch
-    model, x = prepare(FaceNet(backbone).train(), torch.randn(b, 3, args.image_size, args.image_size), args, bf16)
-    head = torch.nn.Linear(128, args.train_classes)
+    size = size_of(backbone, args)
+    net = network(backbone)
+    model, x = prepare(net.train(), torch.randn(b, 3, size, size), args, bf16)
+    head = torch.nn.Linear(getattr(net, "embedding_size", 128), args.train_classes)
     opt = torch.optim.Adam(list(model.parameters()) + list(head.parameters()), 1e-3)
     y = torch.randint(0, args.train_classes, (b,))
 
@@ -196,7 +213,8 @@ def main():
     ap.add_argument("--train-batch", type=int, default=96)
     ap.add_argument("--train-classes", type=int, default=10575)
     ap.add_argument("--seconds", type=float, default=3.0)
-    ap.add_argument("--backbones", nargs="+", default=["mobilenet", "inception_resnet_v1"])
+    ap.add_argument("--backbones", nargs="+",
+                    default=["mobilenet", "inception_resnet_v1", "iresnet50", "mobilefacenet"])
     ap.add_argument("--data", help="JPEG tree root/<identity>/<image> for the data cases")
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--only", nargs="*", default=[])

@@ -90,7 +90,10 @@ BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const
                [&] { return bench_train_step(o, backbone, precision); });
     }
     // Fine-tuning's usual freeze (train.trainable_from: the last stage): no backward through the front.
-    const std::string last_stage = backbone == "mobilenet" ? "backbone.stage3" : "backbone.repeat_3.0";
+    const std::string last_stage = backbone == "mobilenet"             ? "backbone.stage3"
+                                   : backbone == "inception_resnet_v1" ? "backbone.repeat_3.0"
+                                   : backbone == "mobilefacenet"       ? "backbone.layers.7"
+                                                                       : "backbone.layer4";
     run_case(fmt::format("{}/train-step-frozen/b{}", backbone, o.train_batch), "img/s",
              [&] { return bench_train_step(o, backbone, "fp32", last_stage); });
   }

@@ -33,6 +33,10 @@ Config base_config(const BenchOptions& o, const std::string& backbone) {
   Config c;
   apply_overrides(c, {"model.backbone=" + backbone});
   c.data.preprocess.image_size = o.image_size;
+  if (is_insightface(c.model.backbone)) {  // as arcface_torch runs them: 112 px, 512-d
+    c.data.preprocess.image_size = 112;
+    c.model.embedding_size = 512;
+  }
   c.runtime.threads = o.threads;
   apply_runtime(c.runtime);
   return c;
@@ -83,7 +87,8 @@ std::string bench_inference(const BenchOptions& o, const std::string& backbone, 
   const auto config = base_config(o, backbone);
   auto model = models::make_model(config.model);
   model->eval();
-  const auto x = torch::randn({batch, 3, o.image_size, o.image_size});
+  const int64_t size = config.data.preprocess.image_size;
+  const auto x = torch::randn({batch, 3, size, size});
   std::function<torch::Tensor(const torch::Tensor&)> forward;
   if (path == "eager") {
     if (precision == Precision::BF16) model->use_channels_last(true);  // as PyTorch's bf16 recipe
@@ -99,7 +104,7 @@ std::string bench_inference(const BenchOptions& o, const std::string& backbone, 
     const auto file = scratch(o, backbone + "-" + std::to_string(::getpid()) + ".onnx");
     infer::ExportMeta meta;
     meta.backbone = config.model.backbone;
-    meta.input_size = o.image_size;
+    meta.input_size = size;
     meta.preprocess = config.data.preprocess;
     exporting::export_onnx(*model, meta, config.export_, file);
     forward = infer::load_network(file).forward;
@@ -130,8 +135,9 @@ std::string bench_conv_kernel(const BenchOptions& o, const std::string& precisio
 }
 
 std::string bench_macs(const BenchOptions& o, const std::string& backbone) {
-  auto model = models::make_model(base_config(o, backbone).model);
-  return fmt::format("{};", infer::inference_macs(*model, o.image_size));
+  const auto config = base_config(o, backbone);
+  auto model = models::make_model(config.model);
+  return fmt::format("{};", infer::inference_macs(*model, config.data.preprocess.image_size));
 }
 
 namespace {
@@ -172,8 +178,8 @@ std::string bench_train_step(const BenchOptions& o, const std::string& backbone,
   config.train.trainable_from = trainable_from;
   TrainingStep step(config, o.train_classes);
   step.precision = bench_precision(precision);
-  const int64_t b = o.train_batch;
-  const auto x = torch::randn({b, 3, o.image_size, o.image_size});
+  const int64_t b = o.train_batch, size = config.data.preprocess.image_size;
+  const auto x = torch::randn({b, 3, size, size});
   const auto labels = torch::randint(0, o.train_classes, {b}, torch::kLong);
   const double r = rate(o, b, 1, [&] { step(x, labels); });
   return fmt::format("{};", r);

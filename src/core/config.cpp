@@ -31,4 +31,8 @@ FACENET_ENUM_TO_STRING(Amp)
 FACENET_ENUM_TO_STRING(InferenceDtype)
 #undef FACENET_ENUM_TO_STRING
 
+bool is_insightface(Backbone backbone) {
+  return backbone != Backbone::MobileNet && backbone != Backbone::InceptionResNetV1;
+}
+
 }  // namespace facenet

@@ -451,6 +451,10 @@ void validate_with(const Config& c, const Origins& origins) {
   const int64_t min_size = c.model.backbone == Backbone::InceptionResNetV1 ? 80 : 32;
   v.require(p.image_size >= min_size, "data.preprocess.image_size", p.image_size,
             "must be >= " + std::to_string(min_size) + " for " + to_string(c.model.backbone));
+  v.require(!is_insightface(c.model.backbone) || p.image_size == 112, "data.preprocess.image_size", p.image_size,
+            "must be 112 for " + to_string(c.model.backbone) +
+                " (insightface's head takes the 7x7 map of a 112 px face: IResNet's fc is 512*7*7 wide, "
+                "MobileFaceNet's GDC a 7x7 kernel)");
   v.require(p.center_crop >= 0, "data.preprocess.center_crop", p.center_crop, "must be >= 0");
   const auto& crop = c.data.crop;
   v.require(crop.margin >= 0, "data.crop.margin", crop.margin, "must be >= 0");
@@ -503,8 +507,8 @@ void validate_with(const Config& c, const Origins& origins) {
   v.require(t.weight_decay >= 0, "train.weight_decay", t.weight_decay, "must be >= 0");
   v.require(t.momentum >= 0 && t.momentum < 1, "train.momentum", t.momentum, "must be in [0, 1)");
   v.require(t.warmup_epochs >= 0, "train.warmup_epochs", t.warmup_epochs, "must be >= 0");
-  v.require(t.warmup_start > 0 && t.warmup_start <= 1, "train.warmup_start", t.warmup_start,
-            "must be in (0, 1]");
+  v.require(t.warmup_start >= 0 && t.warmup_start <= 1, "train.warmup_start", t.warmup_start,
+            "must be in [0, 1] (0: warm up from 0, as arcface_torch)");
   v.require(t.flat_epochs >= 0, "train.flat_epochs", t.flat_epochs, "must be >= 0");
   v.require(t.step_size >= 1, "train.step_size", t.step_size, "must be >= 1");
   v.require(t.gamma > 0 && t.gamma <= 1, "train.gamma", t.gamma, "must be in (0, 1]");

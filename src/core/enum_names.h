@@ -20,8 +20,14 @@ const EnumTable<E>& enum_names();
     return table;                                   \
   }
 
+// r18 ... mbf: arcface_torch's model-zoo names, read as aliases (the first spelling is written).
 FACENET_ENUM_TABLE(Backbone, {Backbone::MobileNet, "mobilenet"},
-                   {Backbone::InceptionResNetV1, "inception_resnet_v1"})
+                   {Backbone::InceptionResNetV1, "inception_resnet_v1"}, {Backbone::IResNet18, "iresnet18"},
+                   {Backbone::IResNet34, "iresnet34"}, {Backbone::IResNet50, "iresnet50"},
+                   {Backbone::IResNet100, "iresnet100"}, {Backbone::IResNet200, "iresnet200"},
+                   {Backbone::MobileFaceNet, "mobilefacenet"}, {Backbone::IResNet18, "r18"},
+                   {Backbone::IResNet34, "r34"}, {Backbone::IResNet50, "r50"}, {Backbone::IResNet100, "r100"},
+                   {Backbone::IResNet200, "r200"}, {Backbone::MobileFaceNet, "mbf"})
 FACENET_ENUM_TABLE(TripletDistance, {TripletDistance::Euclidean, "euclidean"},
                    {TripletDistance::SquaredEuclidean, "squared_euclidean"})
 FACENET_ENUM_TABLE(Mining, {Mining::None, "none"}, {Mining::BatchAll, "batch_all"},
@@ -35,7 +41,8 @@ FACENET_ENUM_TABLE(SplitBy, {SplitBy::Image, "image"}, {SplitBy::Identity, "iden
 FACENET_ENUM_TABLE(OptimizerKind, {OptimizerKind::Adam, "adam"}, {OptimizerKind::AdamW, "adamw"},
                    {OptimizerKind::SGD, "sgd"})
 FACENET_ENUM_TABLE(ScheduleKind, {ScheduleKind::Cosine, "cosine"}, {ScheduleKind::Step, "step"},
-                   {ScheduleKind::MultiStep, "multistep"}, {ScheduleKind::Constant, "constant"})
+                   {ScheduleKind::MultiStep, "multistep"}, {ScheduleKind::Constant, "constant"},
+                   {ScheduleKind::Poly, "poly"})
 FACENET_ENUM_TABLE(Distance, {Distance::L2, "l2"}, {Distance::L2Squared, "l2sq"},
                    {Distance::Cosine, "cosine"})
 FACENET_ENUM_TABLE(FlipMode, {FlipMode::None, "none"}, {FlipMode::Concat, "concat"},

@@ -127,6 +127,11 @@ class OnnxWriter {
         int1(node("Gemm", op.name, in, out), "transB", 1);
         break;
       }
+      case OpKind::PRelu:  // the slope as (C, 1, 1), broadcast over NCHW as torch's exporter writes it
+        in.push_back(initializer(op.name + ".weight", op.weight.reshape({-1, 1, 1})));
+        node("PRelu", op.name, in, out);
+        break;
+      case OpKind::Flatten: int1(node("Flatten", op.name, in, out), "axis", 1); break;
       case OpKind::L2Norm: {
         auto* r = node("ReduceL2", op.name + ".norm", in, out + ".norm");
         ints(r, "axes", {1});

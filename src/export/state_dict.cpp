@@ -35,16 +35,27 @@ NamedTensors own_state(models::FaceNetImpl& model) {
 
 }  // namespace
 
-NamedTensors layout_state(models::FaceNetImpl& model, const std::string& layout) {
+NamedTensors layout_state(models::FaceNetImpl& model, const std::string& layout_name) {
   const auto backbone = model.backbone_kind();
-  if (layout == "facenet-pytorch" && backbone != Backbone::InceptionResNetV1)
+  // insightface's trunks are named as arcface_torch names them: its layout is ours without
+  // `backbone.`, the same mapping as facenet-pytorch's (which is their default layout).
+  const bool insightface = is_insightface(backbone);
+  if (layout_name == "insightface" && !insightface)
+    throw ConfigError("export.layout: insightface needs an IResNet or MobileFaceNet model (this one is " +
+                      to_string(backbone) + "; use layout " +
+                      (backbone == Backbone::MobileNet ? "seed" : "facenet-pytorch") + ")");
+  if (insightface && layout_name != "insightface" && layout_name != "facenet-pytorch")
+    throw ConfigError("export.layout: a " + to_string(backbone) + " model is written in the insightface layout (got '" +
+                      layout_name + "')");
+  const std::string layout = insightface ? "insightface" : layout_name;
+  if (!insightface && layout == "facenet-pytorch" && backbone != Backbone::InceptionResNetV1)
     throw ConfigError("export.layout: facenet-pytorch needs an inception_resnet_v1 model (this one is " +
                       to_string(backbone) + "; use layout seed)");
   if (layout == "seed" && backbone != Backbone::MobileNet)
     throw ConfigError("export.layout: seed needs a mobilenet model (this one is " + to_string(backbone) +
                       "; use layout facenet-pytorch)");
-  if (layout != "facenet-pytorch" && layout != "seed")
-    throw ConfigError("export.layout: unknown layout '" + layout + "' (expected facenet-pytorch or seed)");
+  if (layout != "facenet-pytorch" && layout != "seed" && layout != "insightface")
+    throw ConfigError("export.layout: unknown layout '" + layout + "' (expected facenet-pytorch, seed or insightface)");
   NamedTensors out;
   for (auto& [key, t] : own_state(model))
     out.emplace_back(layout == "seed" ? models::to_seed_key(key) : models::to_port_key(key),
@@ -116,8 +127,8 @@ infer::NetworkFormat state_dict_format() {
   infer::NetworkFormat f;
   f.name = "state-dict";
   f.kind = "state-dict export";
-  f.description = "PyTorch name -> tensor dict for torch.load, keys of export.layout (facenet-pytorch | seed); "
-                  "weights only";
+  f.description = "PyTorch name -> tensor dict for torch.load, keys of export.layout (facenet-pytorch | seed | "
+                  "insightface); weights only";
   f.extension = ".pt";
   f.write = [](models::FaceNetImpl& model, const infer::ExportMeta&, const ExportConfig& config, const std::string& path) {
     export_state_dict(model, config.layout, path);

@@ -46,7 +46,9 @@ ExportMeta meta_from_json(const std::string& text, const std::string& origin) {
     const auto j = nlohmann::json::parse(text);
     if (j.value("format", "") != kFormat) throw Error("not a facenet export record (format is not '" + std::string(kFormat) + "')");
     ExportMeta m;
-    m.backbone = enum_from(j, "backbone", {Backbone::MobileNet, Backbone::InceptionResNetV1});
+    m.backbone = enum_from(j, "backbone",
+                           {Backbone::MobileNet, Backbone::InceptionResNetV1, Backbone::IResNet18, Backbone::IResNet34,
+                            Backbone::IResNet50, Backbone::IResNet100, Backbone::IResNet200, Backbone::MobileFaceNet});
     m.embedding_size = j.at("embedding_size");
     m.input_size = j.at("input_size");
     m.preprocess = j.at("preprocess").get<PreprocessConfig>();

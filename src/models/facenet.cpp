@@ -4,6 +4,8 @@
 
 #include "facenet/core/error.h"
 #include "facenet/models/inception_resnet_v1.h"
+#include "facenet/models/iresnet.h"
+#include "facenet/models/mobilefacenet.h"
 #include "facenet/models/mobilenet_v1.h"
 
 namespace facenet::models {
@@ -19,9 +21,17 @@ std::shared_ptr<BackboneImpl> make_backbone(const ModelConfig& c) {
       return std::make_shared<MobileNetV1Impl>(c.bn_momentum);
     case Backbone::InceptionResNetV1:
       return std::make_shared<InceptionResnetV1Impl>(c.bn_momentum);
+    case Backbone::IResNet18:
+    case Backbone::IResNet34:
+    case Backbone::IResNet50:
+    case Backbone::IResNet100:
+    case Backbone::IResNet200:
+      return std::make_shared<IResNetImpl>(iresnet_layers(c.backbone), c.embedding_size, c.bn_momentum);
+    case Backbone::MobileFaceNet:
+      return std::make_shared<MobileFaceNetImpl>(c.embedding_size, c.bn_momentum);
   }
   throw ConfigError("model.backbone: unknown backbone (value " + std::to_string(static_cast<int>(c.backbone)) +
-                    "); expected mobilenet or inception_resnet_v1");
+                    "); expected mobilenet, inception_resnet_v1, iresnet18|34|50|100|200 or mobilefacenet");
 }
 
 const std::string kBackbonePrefix = "backbone.";
@@ -36,6 +46,7 @@ FaceNetImpl::FaceNetImpl(const ModelConfig& config) : config_(config) {
   if (!(config.dropout_keep > 0 && config.dropout_keep <= 1))
     throw ConfigError("model.dropout_keep: must be in (0, 1] (got " + std::to_string(config.dropout_keep) + ")");
   backbone_ = register_module("backbone", make_backbone(config));
+  if (backbone_->embeds()) return;  // insightface's trunks end in their own head
   avgpool_1a = register_module("avgpool_1a", nn::AdaptiveAvgPool2d(1));
   dropout = register_module("dropout", nn::Dropout(1.0 - config.dropout_keep));
   last_linear = register_module(
@@ -46,6 +57,11 @@ FaceNetImpl::FaceNetImpl(const ModelConfig& config) : config_(config) {
 }
 
 FaceNetOutput FaceNetImpl::head(const torch::Tensor& features) {
+  if (backbone_->embeds()) {
+    auto prelogits = features.scalar_type() == torch::kFloat ? features : features.to(torch::kFloat);
+    return {prelogits,
+            nn::functional::normalize(prelogits, nn::functional::NormalizeFuncOptions().p(2).dim(1).eps(kL2Eps))};
+  }
   auto pooled = avgpool_1a(features).flatten(1);
   auto projected = last_linear(dropout(pooled));
   // Under mixed precision the projection comes out in bf16/fp16; the head's BatchNorm, the L2
@@ -68,6 +84,12 @@ void FaceNetImpl::use_channels_last(bool enable) {
   torch::NoGradGuard no_grad;
   for (auto& p : parameters())
     if (p.dim() == 4) p.set_data(p.data().contiguous(format));
+}
+
+std::vector<std::string> FaceNetImpl::fixed_parameters() const {
+  std::vector<std::string> out;
+  for (const auto& key : backbone_->fixed_parameters()) out.push_back(kBackbonePrefix + key);
+  return out;
 }
 
 torch::Tensor FaceNetImpl::forward(torch::Tensor x) { return forward_train(x).embeddings; }

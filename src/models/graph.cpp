@@ -6,6 +6,8 @@
 
 #include "facenet/core/error.h"
 #include "facenet/models/inception_resnet_v1.h"
+#include "facenet/models/iresnet.h"
+#include "facenet/models/mobilefacenet.h"
 #include "facenet/models/mobilenet_v1.h"
 
 namespace facenet::models {
@@ -105,11 +107,54 @@ class Builder {
     return relu ? unary(OpKind::Relu, name + ".relu", y) : y;
   }
 
+  int add_values(const std::string& name, int a, int b) {
+    Op op{OpKind::Add};
+    op.inputs = {a, b};
+    op.name = name;
+    return add(std::move(op));
+  }
+
+  int linear(const std::string& name, nn::LinearImpl& l, int x) {
+    Op op{OpKind::Linear};
+    op.inputs = {x};
+    op.name = name;
+    op.weight = copy(l.weight);
+    op.bias = copy(l.bias);
+    return add(std::move(op));
+  }
+
+  int prelu(const std::string& name, nn::PReLUImpl& p, int x) {
+    Op op{OpKind::PRelu};
+    op.inputs = {x};
+    op.name = name;
+    op.weight = copy(p.weight);
+    return add(std::move(op));
+  }
+
+  // insightface's IBasicBlock: bn1 -> conv1 -> bn2 -> prelu -> conv2 -> bn3, + identity/downsample.
+  int basic_block(const std::string& name, IBasicBlockImpl& b, int x) {
+    int y = batch_norm(name + ".bn1", *b.bn1, x);
+    y = batch_norm(name + ".bn2", *b.bn2, conv(name + ".conv1", *b.conv1, y));
+    y = batch_norm(name + ".bn3", *b.bn3, conv(name + ".conv2", *b.conv2, prelu(name + ".prelu", *b.prelu, y)));
+    const int identity = b.downsample ? module(name + ".downsample", *b.downsample, x) : x;
+    return add_values(name + ".add", y, identity);
+  }
+
   // Emits `m` applied to value `x`; returns the output value.
   int module(const std::string& name, nn::Module& m, int x) {
     using namespace models;
     if (auto* c = dynamic_cast<nn::Conv2dImpl*>(&m)) return conv(name, *c, x);
     if (auto* b = dynamic_cast<nn::BatchNorm2dImpl*>(&m)) return batch_norm(name, *b, x);
+    if (auto* b = dynamic_cast<nn::BatchNorm1dImpl*>(&m)) return batch_norm(name, *b, x);
+    if (auto* l = dynamic_cast<nn::LinearImpl*>(&m)) return linear(name, *l, x);
+    if (auto* p = dynamic_cast<nn::PReLUImpl*>(&m)) return prelu(name, *p, x);
+    if (dynamic_cast<nn::DropoutImpl*>(&m)) return x;  // identity at inference
+    if (dynamic_cast<FlattenImpl*>(&m)) return unary(OpKind::Flatten, name, x);
+    if (auto* b = dynamic_cast<IBasicBlockImpl*>(&m)) return basic_block(name, *b, x);
+    if (auto* d = dynamic_cast<DepthWiseImpl*>(&m)) {
+      const int y = module(name + ".layers", *d->layers, x);
+      return d->residual ? add_values(name + ".add", x, y) : y;
+    }
     if (dynamic_cast<nn::ReLUImpl*>(&m)) return unary(OpKind::Relu, name, x);
     if (dynamic_cast<nn::ReLU6Impl*>(&m)) return unary(OpKind::Relu6, name, x);
     if (auto* p = dynamic_cast<nn::MaxPool2dImpl*>(&m)) return max_pool(name, *p, x);
@@ -130,7 +175,7 @@ class Builder {
       return concat(name + ".cat", {module(name + ".branch0", *b->branch0, x), module(name + ".branch1", *b->branch1, x),
                                     module(name + ".branch2", *b->branch2, x), module(name + ".branch3", *b->branch3, x)});
     // Containers (Sequential, MobileNet's blocks, the trunks) run their children in
-    // registration order, which for both trunks is the forward order.
+    // registration order, which for every trunk is the forward order.
     const auto children = m.named_children();
     if (children.is_empty()) throw Error("export: cannot export module '" + name + "' (" + m.name() + ")");
     for (const auto& item : children) x = module(name + "." + item.key(), *item.value(), x);
@@ -144,6 +189,10 @@ Graph build_graph(models::FaceNetImpl& model) {
   torch::NoGradGuard no_grad;
   Builder b;
   int x = b.module("backbone", model.backbone(), 0);
+  if (model.trunk_embeds()) {  // insightface's trunks end in the embedding: only normalise it
+    b.graph.output = b.unary(OpKind::L2Norm, "l2norm", x);
+    return b.graph;
+  }
   x = b.unary(OpKind::GlobalPool, "avgpool_1a", x);
   Op linear{OpKind::Linear};
   linear.inputs = {x};
@@ -202,12 +251,53 @@ int64_t count_macs(const Graph& graph, int64_t image_size) {
     auto out = in;
     if (op.kind == OpKind::Conv || op.kind == OpKind::MaxPool)
       for (int d = 0; d < 2; ++d) out[d] = (in[d] + 2 * op.padding[d] - op.kernel[d]) / op.stride[d] + 1;
-    if (op.kind == OpKind::GlobalPool) out = {1, 1};
+    if (op.kind == OpKind::GlobalPool || op.kind == OpKind::Flatten) out = {1, 1};
     if (op.kind == OpKind::Conv) macs += op.weight.numel() * out[0] * out[1];  // O * I/g * kh * kw per pixel
     if (op.kind == OpKind::Linear) macs += op.weight.numel();
     hw[op.output] = out;
   }
   return macs;
+}
+
+int64_t count_ptflops(const Graph& graph, int64_t image_size) {
+  // Values' shapes as (channels, h, w); the input is 3 x S x S.
+  std::vector<std::array<int64_t, 3>> shape(graph.num_values, {0, 0, 0});
+  shape[0] = {3, image_size, image_size};
+  auto elements = [](const std::array<int64_t, 3>& s) { return s[0] * s[1] * s[2]; };
+  int64_t flops = 0;
+  for (const Op& op : graph.ops) {
+    const auto in = shape[op.inputs.at(0)];
+    auto out = in;
+    switch (op.kind) {
+      case OpKind::Conv:
+      case OpKind::MaxPool:
+        for (int d = 0; d < 2; ++d) out[d + 1] = (in[d + 1] + 2 * op.padding[d] - op.kernel[d]) / op.stride[d] + 1;
+        if (op.kind == OpKind::Conv) {
+          out[0] = op.weight.size(0);
+          flops += op.weight.numel() * out[1] * out[2] + (op.bias.defined() ? elements(out) : 0);
+        } else {
+          flops += elements(in);
+        }
+        break;
+      case OpKind::BatchNorm: flops += 2 * elements(in); break;
+      case OpKind::Relu:
+      case OpKind::Relu6:
+      case OpKind::PRelu: flops += elements(in); break;
+      case OpKind::GlobalPool: flops += elements(in); out = {in[0], 1, 1}; break;
+      case OpKind::Flatten: out = {elements(in), 1, 1}; break;
+      case OpKind::Linear:
+        out = {op.weight.size(0), 1, 1};
+        flops += op.weight.numel() + (op.bias.defined() ? op.weight.size(0) : 0);
+        break;
+      case OpKind::Concat:
+        out[0] = 0;
+        for (int v : op.inputs) out[0] += shape[v][0];
+        break;
+      default: break;  // Add, Scale, L2Norm: not counted by ptflops (functional ops)
+    }
+    shape[op.output] = out;
+  }
+  return flops;
 }
 
 }  // namespace facenet::models

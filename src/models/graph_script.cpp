@@ -66,6 +66,9 @@ class ScriptWriter {
       case OpKind::Linear:
         return fmt::format("{} = torch.linear({}, {}, {})", out, in[0], param(op.name + ".weight", op.weight),
                            param(op.name + ".bias", op.bias));
+      case OpKind::PRelu:
+        return fmt::format("{} = torch.prelu({}, {})", out, in[0], param(op.name + ".weight", op.weight));
+      case OpKind::Flatten: return fmt::format("{} = torch.flatten({}, 1)", out, in[0]);
       case OpKind::L2Norm:  // as torch::nn::functional::normalize(p=2, dim=1, eps=1e-12)
         return fmt::format("{} = {} / torch.clamp_min(torch.norm({}, 2.0, [1], True), 1e-12).expand_as({})", out,
                            in[0], in[0], in[0]);

@@ -1,5 +1,6 @@
 #include "facenet/models/summary.h"
 
+#include <fmt/format.h>
 #include <torch/types.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 
 #include "facenet/core/error.h"
 #include "facenet/models/facenet.h"
+#include "facenet/models/graph.h"
 
 namespace facenet::models {
 namespace {
@@ -40,6 +42,11 @@ ModelSummary summarize(FaceNetImpl& model, int64_t image_size) {
   s.total_params = count_parameters(model);
   s.trainable_params = count_trainable_parameters(model);
 
+  {
+    const auto graph = build_graph(model);
+    s.macs = count_macs(graph, image_size);
+    s.ptflops = count_ptflops(graph, image_size);
+  }
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
@@ -49,6 +56,11 @@ ModelSummary summarize(FaceNetImpl& model, int64_t image_size) {
     for (const auto& stage : model.backbone().stages()) {
       x = stage.apply(x);
       s.rows.push_back({"backbone." + stage.name, stage.type, shape_of(x), count_parameters(*stage.module)});
+    }
+    if (model.trunk_embeds()) {  // insightface's trunks end in their own head
+      s.rows.push_back({"l2_normalize", "L2Normalize", shape_of(x), 0});
+      model.train(was_training);
+      return s;
     }
     x = model.avgpool_1a(x);
     s.rows.push_back({"avgpool_1a", "AdaptiveAvgPool2d", shape_of(x), 0});
@@ -93,6 +105,10 @@ std::string format_summary(const ModelSummary& s) {
   os << "Total params: " << with_thousands(s.total_params) << "\n";
   os << "Trainable params: " << with_thousands(s.trainable_params) << "\n";
   os << "Non-trainable params: " << with_thousands(s.total_params - s.trainable_params) << "\n";
+  if (s.macs > 0)
+    os << fmt::format("Multiply-adds: {:.3f} G per image (convolutions and linear layers); {:.3f} G as published "
+                      "tables count \"FLOPs\" (ptflops: + BatchNorm, activations, biases)\n",
+                      s.macs / 1e9, s.ptflops / 1e9);
   os << std::string(width, '=') << "\n";
   return os.str();
 }

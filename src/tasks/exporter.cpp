@@ -8,6 +8,7 @@
 #include "facenet/core/error.h"
 #include "facenet/checkpoint/checkpoint.h"
 #include "facenet/export/formats.h"
+#include "facenet/export/insightface.h"
 #include "facenet/export/state_dict.h"
 #include "facenet/infer/meta.h"
 #include "facenet/models/facenet.h"
@@ -29,9 +30,61 @@ std::string run_export(const std::string& checkpoint, const ExportConfig& config
          " to " + out + " (threshold " + std::to_string(meta.threshold) + ")";
 }
 
-std::string run_import(const std::string& layout, const std::string& file, const std::string& out) {
+namespace {
+
+/// A backbone's config spelling or arcface_torch's model-zoo name (r50, mbf).
+Backbone parse_backbone(const std::string& name) {
+  const std::pair<const char*, Backbone> zoo[] = {{"r18", Backbone::IResNet18},   {"r34", Backbone::IResNet34},
+                                                  {"r50", Backbone::IResNet50},   {"r100", Backbone::IResNet100},
+                                                  {"r200", Backbone::IResNet200}, {"mbf", Backbone::MobileFaceNet}};
+  for (const auto& [alias, b] : zoo)
+    if (name == alias) return b;
+  for (int i = 0; i <= static_cast<int>(Backbone::MobileFaceNet); ++i)
+    if (to_string(static_cast<Backbone>(i)) == name) return static_cast<Backbone>(i);
+  throw ConfigError("import --backbone: unknown network '" + name + "' (expected r18, r34, r50, r100, r200, mbf, "
+                    "iresnet18..iresnet200, mobilefacenet or inception_resnet_v1)");
+}
+
+/// arcface_torch's backbone.pth: an IResNet or MobileFaceNet state dict. The preprocessing and
+/// crop recorded are insightface's: 112x112 RGB, (x/255 - 0.5)/0.5, the 5-point similarity warp onto
+/// the ArcFace template (MTCNN gives the five points here).
+std::string import_insightface(const std::string& file, const std::string& out, const std::string& backbone_name) {
+  const auto state = exporting::strip_module_prefix(exporting::read_state_dict(file));
+  const auto found = exporting::insightface_backbone_of(state, file);
+  Config config;
+  config.model.backbone = found;
+  if (!backbone_name.empty()) {
+    config.model.backbone = parse_backbone(backbone_name);
+    if (!is_insightface(config.model.backbone))
+      throw ConfigError("import --backbone: '" + backbone_name +
+                        "' is not an insightface network (r18, r34, r50, r100, r200 or mbf)");
+  }
+  config.model.embedding_size = exporting::insightface_embedding_size(state, file);
+  config.data.preprocess.image_size = 112;
+  config.data.preprocess.normalization = Normalization::Symmetric;
+  config.data.preprocess.channel_order = ChannelOrder::RGB;
+  config.data.crop = CropConfig{CropRule::FivePoint, 0, FaceDetector::Mtcnn};
+  config.train.name = "import";
+  auto model = models::make_model(config.model);
+  exporting::load_insightface_state(*model, state, file);  // another depth: named here
+  facenet::TrainingState st;
+  facenet::save_checkpoint(out, {config, st, 0, *model});
+  const auto what = to_string(config.model.backbone) + ", " + std::to_string(config.model.embedding_size) + "-d";
+  spdlog::info("[import] {} -> {} ({}, insightface preprocessing: 112 px RGB (x/255-0.5)/0.5, 5point crop)", file, out,
+               what);
+  return "imported " + file + " (" + what + ") to " + out;
+}
+
+}  // namespace
+
+std::string run_import(const std::string& layout, const std::string& file, const std::string& out,
+                       const std::string& backbone) {
+  if (layout == "insightface") return import_insightface(file, out, backbone);
   if (layout != "facenet-pytorch")
-    throw ConfigError("import --layout: only facenet-pytorch is supported (got '" + layout + "')");
+    throw ConfigError("import --layout: expected facenet-pytorch or insightface (got '" + layout + "')");
+  if (!backbone.empty() && parse_backbone(backbone) != Backbone::InceptionResNetV1)
+    throw ConfigError("import --backbone: the facenet-pytorch layout holds an inception_resnet_v1 (got '" + backbone +
+                      "')");
   const auto state = exporting::read_state_dict(file);
   torch::Tensor linear;
   for (const auto& [key, t] : state)

@@ -153,6 +153,29 @@ InitWeights from_state_dict(const std::string& path, models::FaceNetImpl& model)
   bool seed = false;
   for (const auto& [key, t] : file) seed = seed || key.rfind("backbone.model.", 0) == 0;
   const bool port = file.count("conv2d_1a.conv.weight") > 0;
+  // arcface_torch's backbone.pth (or our insightface-layout export): our keys without `backbone.`.
+  const bool insightface = file.count("conv_sep.layers.0.weight") > 0 ||
+                           (file.count("conv1.weight") > 0 && file.count("layer1.0.bn1.weight") > 0);
+  if (insightface) {
+    if (!is_insightface(model.backbone_kind()))
+      throw ConfigError(fmt::format("{}: '{}' holds an insightface network (IResNet or MobileFaceNet), but this "
+                                    "run's model.backbone is {}",
+                                    kKey, path, to_string(model.backbone_kind())));
+    InitWeights w;
+    w.kind = "state-dict (insightface layout)";
+    w.backbone = model.backbone_kind();
+    std::map<std::string, bool> used;
+    for (const auto& [key, ours] : named_state(model))
+      if (auto it = file.find(models::to_port_key(key)); it != file.end()) {
+        w.network.emplace_back(key, it->second.to(torch::kFloat).to(ours.scalar_type()));
+        used[it->first] = true;
+      }
+    for (const auto& [key, t] : file)
+      if (!used.count(key))
+        throw Error(fmt::format("{}: '{}' holds '{}', which this {} has no place for (another depth?)", kKey, path,
+                                key, to_string(model.backbone_kind())));
+    return w;
+  }
   if (!seed && !port)
     throw Error(fmt::format("{}: '{}' is a state dict of no layout facenet-cpp reads (facenet-pytorch's "
                             "InceptionResnetV1 keys, or the seed layout's MobileNet keys)",

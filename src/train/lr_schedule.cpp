@@ -18,6 +18,14 @@ double learning_rate(const TrainConfig& c, double epoch, double total_epochs) {
                                         [&](int64_t m) { return m <= epoch_index; });
       return c.lr * std::pow(c.gamma, static_cast<double>(passed));
     }
+    case ScheduleKind::Poly: {
+      // arcface_torch's PolynomialLRWarmup with its default power 1: linear warm-up (from
+      // warmup_start * lr; insightface starts at 0), then a straight line down to 0 at the end.
+      const double warm = std::min(c.warmup_epochs, total);
+      const double start = c.warmup_start * c.lr;
+      if (warm > 0 && epoch < warm) return start + (c.lr - start) * epoch / warm;
+      return c.lr * std::max(0.0, 1.0 - (epoch - warm) / std::max(total - warm, 1e-9));
+    }
     case ScheduleKind::Cosine: {
       // Short runs shrink warm-up and tail so the decay phase always exists.
       const double warm = std::min(c.warmup_epochs, total * 0.3);

@@ -29,7 +29,7 @@ bool is_network_key(const std::string& key) { return !under(key, kHead); }
 std::vector<std::string> blocks(models::FaceNetImpl& model) {
   std::vector<std::string> out;
   for (const auto& stage : model.backbone().stages()) out.push_back("backbone." + stage.name);
-  out.insert(out.end(), {"last_linear", "last_bn"});
+  if (!model.trunk_embeds()) out.insert(out.end(), {"last_linear", "last_bn"});
   return out;
 }
 
@@ -89,7 +89,13 @@ ParamPlan plan_parameters(const TrainConfig& t, models::FaceNetImpl& model, torc
   plan.groups.push_back({"default", 1.0, {}});
   for (const auto& [prefix, mult] : t.lr_mult) plan.groups.push_back({prefix, mult, {}});
   int64_t network_trainable = 0;
+  const auto fixed = model.fixed_parameters();
   for (auto& [key, p] : params) {
+    // Parameters the published network never trains (IResNet's features.weight) stay fixed.
+    if (std::find(fixed.begin(), fixed.end(), key) != fixed.end()) {
+      p.set_requires_grad(false);
+      continue;
+    }
     const bool frozen = std::any_of(plan.frozen.begin(), plan.frozen.end(), [&](const auto& f) { return under(key, f); });
     p.set_requires_grad(!frozen);
     if (frozen) {

@@ -85,6 +85,16 @@ TEST(OnnxExport, InceptionResnetV1FoldedMatchesLibTorchInOpenCV) {
   expect_parity(Backbone::InceptionResNetV1, 112, true, 0);
 }
 
+// insightface's networks: PReLU and Flatten nodes; IResNet keeps each block's leading BN (it
+// follows a residual sum) and bn2 as BatchNormalization nodes (8 blocks + 1), MobileFaceNet none.
+TEST(OnnxExport, IResNet18MatchesLibTorchInOpenCV) { expect_parity(Backbone::IResNet18, 112, true, 9); }
+TEST(OnnxExport, MobileFaceNetMatchesLibTorchInOpenCV) { expect_parity(Backbone::MobileFaceNet, 112, true, 0); }
+TEST(OnnxExport, MobileFaceNetUnfoldedMatchesLibTorchInOpenCV) {
+  // Every BN stays: the two ConvBlocks' 2, 3 in each of the 15 DepthWise blocks, conv_sep's 1,
+  // the GDC's 2 (its 7x7 conv's BN and the BatchNorm1d).
+  expect_parity(Backbone::MobileFaceNet, 112, false, 2 + 3 * 15 + 1 + 2);
+}
+
 TEST(OnnxExport, CarriesMetadataInsideAndInSidecar) {
   auto model = test::random_model(Backbone::MobileNet, 32, 96);
   auto meta = meta_for(model, 96);

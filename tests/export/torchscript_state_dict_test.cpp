@@ -65,6 +65,11 @@ TEST(TorchScriptExport, InceptionResnetV1LoadsInCppWithEqualOutputs) {
   expect_torchscript_equal(Backbone::InceptionResNetV1, 112);
 }
 
+TEST(TorchScriptExport, IResNet18AndMobileFaceNetLoadInCppWithEqualOutputs) {
+  expect_torchscript_equal(Backbone::IResNet18, 112);
+  expect_torchscript_equal(Backbone::MobileFaceNet, 112);
+}
+
 TEST(StateDictExport, FacenetPytorchLayoutRoundTripsThroughImport) {
   auto model = test::random_model(Backbone::InceptionResNetV1, 32, 112);
   const auto path = test::temp_path("irv1_state.pt");

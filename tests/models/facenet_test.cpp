@@ -68,7 +68,7 @@ TEST(FaceNet, Embedding512) {
 
 TEST(FaceNet, UnknownBackboneIsAConfigError) {
   ModelConfig c;
-  c.backbone = static_cast<Backbone>(7);
+  c.backbone = static_cast<Backbone>(99);
   EXPECT_THROW(make_model(c), facenet::ConfigError);
   c = ModelConfig{};
   c.embedding_size = 0;

@@ -54,3 +54,19 @@ TEST(LrSchedule, StepMultiStepAndConstant) {
   c.schedule = ScheduleKind::Constant;
   EXPECT_DOUBLE_EQ(learning_rate(c, 50.0, 100), 0.1);
 }
+
+TEST(LrSchedule, PolyIsArcfaceTorchsLinearWarmupThenLinearDecay) {
+  TrainConfig c;
+  c.schedule = ScheduleKind::Poly;
+  c.lr = 0.1;
+  c.warmup_epochs = 2;
+  c.warmup_start = 0.0;  // insightface warms up from 0
+  EXPECT_DOUBLE_EQ(facenet::train::learning_rate(c, 0.0, 20), 0.0);
+  EXPECT_DOUBLE_EQ(facenet::train::learning_rate(c, 1.0, 20), 0.05);
+  EXPECT_DOUBLE_EQ(facenet::train::learning_rate(c, 2.0, 20), 0.1);
+  EXPECT_NEAR(facenet::train::learning_rate(c, 11.0, 20), 0.1 * (1 - 9.0 / 18.0), 1e-15);
+  EXPECT_NEAR(facenet::train::learning_rate(c, 20.0, 20), 0.0, 1e-15);
+  c.warmup_epochs = 0;  // arcface_torch's ms1mv3_r50: no warm-up
+  EXPECT_DOUBLE_EQ(facenet::train::learning_rate(c, 0.0, 20), 0.1);
+  EXPECT_NEAR(facenet::train::learning_rate(c, 5.0, 20), 0.075, 1e-15);
+}

@@ -65,15 +65,18 @@ void register_export(CLI::App& app) {
 }
 
 void register_import(CLI::App& app) {
-  auto* cmd = app.add_subcommand("import", "Import a PyTorch state dict (facenet-pytorch InceptionResnetV1) as a checkpoint");
+  auto* cmd = app.add_subcommand(
+      "import", "Import a PyTorch state dict (facenet-pytorch's InceptionResnetV1, insightface's backbone.pth) as a checkpoint");
   struct Options {
-    std::string layout = "facenet-pytorch", file, out;
+    std::string layout = "facenet-pytorch", file, out, backbone;
   };
   auto o = std::make_shared<Options>();
-  cmd->add_option("--layout", o->layout, "Key layout of FILE (facenet-pytorch)")->capture_default_str();
+  cmd->add_option("--layout", o->layout, "Key layout of FILE: facenet-pytorch or insightface")->capture_default_str();
+  cmd->add_option("--backbone", o->backbone,
+                  "insightface layout: the network (r18, r34, r50, r100, r200, mbf); default: read from the keys");
   cmd->add_option("file", o->file, "State dict saved by torch.save")->required();
   cmd->add_option("--out", o->out, "Checkpoint to write")->required();
-  cmd->callback([o] { std::cout << tasks::run_import(o->layout, o->file, o->out) << "\n"; });
+  cmd->callback([o] { std::cout << tasks::run_import(o->layout, o->file, o->out, o->backbone) << "\n"; });
 }
 
 }  // namespace facenet::cli

@@ -10,7 +10,8 @@
 namespace facenet::bench {
 
 struct BenchOptions {
-  std::vector<std::string> backbones{"mobilenet", "inception_resnet_v1"};
+  /// insightface's networks run at 112 px and 512-d whatever image_size says, as arcface_torch runs them.
+  std::vector<std::string> backbones{"mobilenet", "inception_resnet_v1", "iresnet50", "mobilefacenet"};
   int64_t image_size = 160;
   std::vector<int64_t> inference_batches{1, 64};
   int64_t train_batch = 96;

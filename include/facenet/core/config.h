@@ -10,7 +10,20 @@
 
 namespace facenet {
 
-enum class Backbone { MobileNet, InceptionResNetV1 };
+enum class Backbone {
+  MobileNet,
+  InceptionResNetV1,
+  // insightface's arcface_torch trunks (112 px input, their own embedding head)
+  IResNet18,
+  IResNet34,
+  IResNet50,
+  IResNet100,
+  IResNet200,
+  MobileFaceNet,
+};
+/// True for insightface's trunks (IResNet-*, MobileFaceNet): 112x112 input, and the embedding head
+/// is theirs (fc/features, GDC) rather than FaceNet's avgpool -> last_linear -> last_bn.
+bool is_insightface(Backbone backbone);
 enum class TripletDistance { Euclidean, SquaredEuclidean };
 /// `none`: the original recipe's anchor|positive|negative batch thirds.
 enum class Mining { None, BatchAll, BatchHard, SemiHard };
@@ -20,7 +33,8 @@ enum class Normalization { Fixed, Unit, Symmetric };
 enum class ChannelOrder { RGB, BGR };
 enum class SplitBy { Image, Identity };
 enum class OptimizerKind { Adam, AdamW, SGD };
-enum class ScheduleKind { Cosine, Step, MultiStep, Constant };
+/// Poly: linear warm-up, then lr * (1 - progress) to 0, as arcface_torch's PolynomialLRWarmup (power 1).
+enum class ScheduleKind { Cosine, Step, MultiStep, Constant, Poly };
 enum class Distance { L2, L2Squared, Cosine };
 enum class FlipMode { None, Concat, Sum };
 enum class PairsFormat { Auto, LFW, List };

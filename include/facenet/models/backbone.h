@@ -24,8 +24,16 @@ struct Stage {
 class BackboneImpl : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(torch::Tensor x) = 0;
-  /// Channels of the final feature map (1024 for MobileNet-v1, 1792 for Inception-ResNet-v1).
+  /// Channels of the final feature map (1024 for MobileNet-v1, 1792 for Inception-ResNet-v1), or
+  /// the embedding size when the trunk carries its own head (embeds()).
   virtual int64_t out_channels() const = 0;
+  /// True when forward() already ends in the (N, D) embedding before L2 normalisation, as
+  /// insightface's IResNet and MobileFaceNet do (their heads are part of the published network,
+  /// under its own names); FaceNet then adds only the normalisation.
+  virtual bool embeds() const { return false; }
+  /// Keys inside the trunk of parameters the published network never trains (IResNet's
+  /// `features.weight`, fixed at 1): the trainer keeps them frozen whatever the plan says.
+  virtual std::vector<std::string> fixed_parameters() const { return {}; }
   /// The forward pass as an ordered list of stages (block granularity).
   virtual std::vector<Stage> stages() = 0;
 };

@@ -1,7 +1,9 @@
 #pragma once
 // The FaceNet embedding network: a trunk (MobileNet-v1 or Inception-ResNet-v1)
 // and the embedding head GAP -> dropout -> last_linear (no bias) ->
-// last_bn (BatchNorm1d, eps 1e-3) -> L2 normalisation.
+// last_bn (BatchNorm1d, eps 1e-3) -> L2 normalisation. insightface's trunks (IResNet-*,
+// MobileFaceNet) carry their own head (BackboneImpl::embeds()): then only the L2 normalisation
+// is added and avgpool_1a, dropout, last_linear and last_bn stay null.
 //
 // Parameter names: the trunk is registered as `backbone`, the head as
 // `avgpool_1a`, `dropout`, `last_linear`, `last_bn` (timesler's names), so keys are
@@ -17,6 +19,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "facenet/core/config.h"
 #include "facenet/models/backbone.h"
@@ -50,6 +53,10 @@ class FaceNetImpl : public torch::nn::Module {
   const ModelConfig& options() const { return config_; }
   int64_t embedding_size() const { return config_.embedding_size; }
   Backbone backbone_kind() const { return config_.backbone; }
+  /// True when the trunk ends in the embedding (insightface's): no FaceNet head modules.
+  bool trunk_embeds() const { return backbone_->embeds(); }
+  /// Full keys of parameters the published network never trains (`backbone.features.weight`).
+  std::vector<std::string> fixed_parameters() const;
   BackboneImpl& backbone() { return *backbone_; }
 
   torch::nn::AdaptiveAvgPool2d avgpool_1a{nullptr};

@@ -25,9 +25,12 @@ enum class OpKind {
   GlobalPool, ///< (N, C, h, w) -> (N, C): global average pool + flatten
   Linear,     ///< weight (O, I), optional bias
   L2Norm,     ///< x / max(||x||_2, 1e-12) along dim 1
+  PRelu,      ///< max(0, x) + weight[c] * min(0, x), weight (C) per channel
+  Flatten,    ///< (N, C, h, w) -> (N, C*h*w)
 };
 
 struct Op {
+  explicit Op(OpKind k) : kind(k) {}
   OpKind kind;
   std::vector<int> inputs;  ///< value ids; value 0 is the network input
   int output = -1;
@@ -54,6 +57,11 @@ int fold_batch_norms(Graph& graph);
 /// Multiply-accumulates of one (1, 3, image_size, image_size) forward pass: convolutions and
 /// the linear layer only (the usual convention; BN, ReLU, pooling and adds are not counted).
 int64_t count_macs(const Graph& graph, int64_t image_size);
+
+/// The "FLOPs" of published face-model tables (arcface_torch's flops.py, i.e. ptflops): the
+/// multiply-accumulates above plus bias additions, 2 per element for each affine BatchNorm's
+/// input and 1 per element for each activation's output. Count on the unfolded graph.
+int64_t count_ptflops(const Graph& graph, int64_t image_size);
 
 /// A TorchScript module (eval mode) whose forward runs `graph` with aten calls identical to the
 /// eager modules'; weights are registered as parameters. Throws on a compilation failure.

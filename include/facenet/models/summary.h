@@ -26,6 +26,11 @@ struct ModelSummary {
   std::vector<SummaryRow> rows;     ///< their params sum to total_params
   int64_t total_params = 0;
   int64_t trainable_params = 0;
+  /// Multiply-accumulates of one image through the inference graph (convolutions and linear
+  /// layers: the convention of published "FLOPs" tables such as arcface_torch's flops.py).
+  int64_t macs = 0;
+  /// The same in published tables' convention (ptflops: + BatchNorm, activations, biases).
+  int64_t ptflops = 0;
 };
 
 /// Runs one zero image of side `image_size` through `model` (eval mode, no grad;
@@ -33,7 +38,7 @@ struct ModelSummary {
 ModelSummary summarize(FaceNetImpl& model, int64_t image_size);
 
 /// The printed table; ends with "Total params: N", "Trainable params: N",
-/// "Non-trainable params: N" lines. Numbers use thousands separators (3,338,304).
+/// "Non-trainable params: N" lines, then "Multiply-adds: X G" (FLOPs = 2 x that). Numbers use thousands separators (3,338,304).
 std::string format_summary(const ModelSummary& summary);
 
 /// Builds the model from `config` and formats its summary. Throws ConfigError for bad options.

@@ -16,8 +16,13 @@ std::string run_export(const std::string& checkpoint, const ExportConfig& config
 /// Reads a facenet-pytorch (timesler InceptionResnetV1) state dict saved by torch.save and writes
 /// a facenet checkpoint to `out` (embedding size from last_linear.weight; preprocessing: RGB 160 px,
 /// fixed standardisation, as the port expects; crop: facenet-pytorch's MTCNN + extract_face, i.e.
-/// data.crop rule facenet_pytorch, margin 0, detector mtcnn). `layout` must be "facenet-pytorch".
-std::string run_import(const std::string& layout, const std::string& file, const std::string& out);
+/// data.crop rule facenet_pytorch, margin 0, detector mtcnn).
+/// With `layout` "insightface": an arcface_torch backbone.pth (IResNet r18-r200 or MobileFaceNet;
+/// `backbone` names it, e.g. "r50" or "mbf", or "" to read it from the keys), recorded with
+/// insightface's preprocessing (112 px RGB, (x/255 - 0.5)/0.5) and crop (5point, MTCNN's landmarks).
+/// Every name and shape is checked; a mismatch is one line naming the key, expected and found.
+std::string run_import(const std::string& layout, const std::string& file, const std::string& out,
+                       const std::string& backbone = "");
 
 /// One row of the network-format table (infer/network_format.h), for help texts and `info`.
 struct FormatSummary {
