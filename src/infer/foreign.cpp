@@ -224,10 +224,11 @@ ExportMeta resolve_foreign(const PreprocessStatement& s, int64_t model_side, int
   if (const auto problem = mean_std_problem(m.preprocess); !problem.empty()) throw Error(name + ": " + problem);
   m.crop.rule = *s.crop;
   m.crop.margin = s.margin.value_or(m.crop.margin);
-  m.crop.detector = s.detector.value_or(m.crop.rule == CropRule::None ? FaceDetector::None : FaceDetector::Mtcnn);
-  if ((m.crop.rule == CropRule::None) != (m.crop.detector == FaceDetector::None))
-    throw Error(name + ": detector " + to_string(m.crop.detector) + " goes with every crop but none, and crop none with "
-                "detector none (got crop " + to_string(m.crop.rule) + ")");
+  // crop none: the images are face crops, whatever detector a sidecar names (--crop none over
+  // an insightface sidecar embeds aligned crops).
+  m.crop.detector = m.crop.rule == CropRule::None ? FaceDetector::None : s.detector.value_or(FaceDetector::Mtcnn);
+  if (m.crop.rule != CropRule::None && m.crop.detector == FaceDetector::None)
+    throw Error(name + ": crop " + to_string(m.crop.rule) + " needs a detector (mtcnn, yunet or haar), not none");
   if (m.crop.rule == CropRule::FivePoint && m.crop.detector == FaceDetector::Haar)
     throw Error(name + ": crop 5point needs the 5 landmarks of detector mtcnn or yunet (got haar)");
   m.distance = s.distance.value_or(Distance::L2);
