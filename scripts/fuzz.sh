@@ -35,7 +35,7 @@ fi
 # Inputs larger than this are not generated (per harness: small text formats stay small).
 max_len() {
   case "$1" in
-    config_fuzz|pairs_fuzz|annotation_fuzz) echo 4096 ;;
+    config_fuzz|pairs_fuzz|annotation_fuzz|preprocess_fuzz) echo 4096 ;;
     image_fuzz) echo 65536 ;;
     checkpoint_fuzz|network_fuzz|state_dict_fuzz) echo 262144 ;;
     *) echo 16384 ;;

@@ -1,6 +1,8 @@
 // Enum spellings shared by the YAML layer, logs and reports.
 #include "facenet/core/config.h"
 
+#include <cmath>
+
 #include "enum_names.h"
 
 namespace facenet {
@@ -33,6 +35,23 @@ FACENET_ENUM_TO_STRING(InferenceDtype)
 
 bool is_insightface(Backbone backbone) {
   return backbone != Backbone::MobileNet && backbone != Backbone::InceptionResNetV1;
+}
+
+std::string mean_std_problem(const PreprocessConfig& p) {
+  if (p.mean.empty() && p.std_dev.empty()) return "";
+  if (p.mean.empty() || p.std_dev.empty())
+    return std::string(p.mean.empty() ? "std" : "mean") + " is set without " + (p.mean.empty() ? "mean" : "std") +
+           ": state both or neither";
+  for (const auto* key : {"mean", "std"}) {
+    const auto& values = key[0] == 'm' ? p.mean : p.std_dev;
+    if (values.size() != 1 && values.size() != 3)
+      return std::string(key) + " has " + std::to_string(values.size()) + " values: expected 1 (every channel) or 3";
+    for (double v : values) {
+      if (!std::isfinite(v)) return std::string(key) + " holds a value that is not a finite number";
+      if (key[0] == 's' && v <= 0) return "std must be > 0 (got " + std::to_string(v) + ")";
+    }
+  }
+  return "";
 }
 
 }  // namespace facenet

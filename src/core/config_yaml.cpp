@@ -80,6 +80,27 @@ struct Codec<std::vector<int64_t>> {
   }
 };
 template <>
+struct Codec<std::vector<double>> {
+  static std::string type() { return "a number or a list of numbers"; }
+  static std::vector<double> read(const YAML::Node& n) {
+    if (n.IsNull()) return {};
+    if (n.IsScalar()) return {n.as<double>()};  // one value for every channel
+    if (!n.IsSequence()) throw YAML::BadConversion(n.Mark());
+    std::vector<double> out;
+    for (const auto& item : n) {
+      if (!item.IsScalar()) throw YAML::BadConversion(item.Mark());
+      out.push_back(item.as<double>());
+    }
+    return out;
+  }
+  static YAML::Node write(const std::vector<double>& v) {
+    YAML::Node node(YAML::NodeType::Sequence);
+    for (auto x : v) node.push_back(Codec<double>::write(x));
+    node.SetStyle(YAML::EmitterStyle::Flow);
+    return node;
+  }
+};
+template <>
 struct Codec<std::vector<std::string>> {
   static std::string type() { return "a list of strings"; }
   static std::vector<std::string> read(const YAML::Node& n) {
@@ -194,6 +215,8 @@ const std::vector<Field>& fields() {
       F("data.preprocess.resize", data.preprocess.resize),
       F("data.preprocess.normalization", data.preprocess.normalization),
       F("data.preprocess.channel_order", data.preprocess.channel_order),
+      F("data.preprocess.mean", data.preprocess.mean),
+      F("data.preprocess.std", data.preprocess.std_dev),
       F("data.crop.rule", data.crop.rule),
       F("data.crop.margin", data.crop.margin),
       F("data.crop.detector", data.crop.detector),
@@ -456,6 +479,8 @@ void validate_with(const Config& c, const Origins& origins) {
                 " (insightface's head takes the 7x7 map of a 112 px face: IResNet's fc is 512*7*7 wide, "
                 "MobileFaceNet's GDC a 7x7 kernel)");
   v.require(p.center_crop >= 0, "data.preprocess.center_crop", p.center_crop, "must be >= 0");
+  if (const auto problem = mean_std_problem(p); !problem.empty())
+    v.errors.push_back("data.preprocess." + problem + v.at("data.preprocess." + problem.substr(0, problem.find(' '))));
   const auto& crop = c.data.crop;
   v.require(crop.margin >= 0, "data.crop.margin", crop.margin, "must be >= 0");
   v.require((crop.rule == CropRule::None) == (crop.detector == FaceDetector::None), "data.crop.detector",

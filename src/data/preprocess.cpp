@@ -35,6 +35,8 @@ void to_json(nlohmann::json& j, const PreprocessConfig& c) {
                      {"resize", to_string(c.resize)},
                      {"normalization", to_string(c.normalization)},
                      {"channel_order", to_string(c.channel_order)}};
+  if (!c.mean.empty()) j["mean"] = c.mean;  // only when set: older readers and digests see the same record
+  if (!c.std_dev.empty()) j["std"] = c.std_dev;
 }
 
 void from_json(const nlohmann::json& j, PreprocessConfig& c) {
@@ -50,7 +52,14 @@ void from_json(const nlohmann::json& j, PreprocessConfig& c) {
   c.normalization = parse_enum(j, "normalization",
                                {Normalization::Fixed, Normalization::Unit, Normalization::Symmetric}, d.normalization);
   c.channel_order = parse_enum(j, "channel_order", {ChannelOrder::RGB, ChannelOrder::BGR}, d.channel_order);
+  try {
+    c.mean = j.value("mean", std::vector<double>{});
+    c.std_dev = j.value("std", std::vector<double>{});
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("preprocess: mean/std: ") + error_message(e));
+  }
   if (c.image_size < 1 || c.center_crop < 0) throw Error("preprocess: image_size must be >= 1 and center_crop >= 0");
+  if (const auto problem = mean_std_problem(c); !problem.empty()) throw Error("preprocess." + problem);
 }
 
 namespace data {
@@ -117,6 +126,18 @@ void resize_for_network(const cv::Mat& bgr, const PreprocessConfig& config, cv::
     cv::resize(src, inner, cv::Size(nw, nh), 0, 0, cv::INTER_CUBIC);
 }
 
+ChannelNormalization channel_normalization(const PreprocessConfig& config) {
+  ChannelNormalization n;
+  float mean = 127.5f, stdv = 128.f;
+  if (config.normalization == Normalization::Unit) mean = 0.f, stdv = 255.f;
+  if (config.normalization == Normalization::Symmetric) mean = 127.5f, stdv = 127.5f;
+  for (int c = 0; c < 3; ++c) {
+    n.mean[c] = config.mean.empty() ? mean : static_cast<float>(config.mean[config.mean.size() == 3 ? c : 0]);
+    n.stdv[c] = config.std_dev.empty() ? stdv : static_cast<float>(config.std_dev[config.std_dev.size() == 3 ? c : 0]);
+  }
+  return n;
+}
+
 void preprocess_into(const cv::Mat& bgr, const PreprocessConfig& config, const Augmentation* aug, float* out) {
   cv::Mat sized;
   resize_for_network(bgr, config, sized);
@@ -132,11 +153,10 @@ void preprocess_into(const cv::Mat& bgr, const PreprocessConfig& config, const A
     cv::warpAffine(sized, warped, m, sized.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REFLECT_101);
     sized = warped;
   }
-  float mean = 127.5f, stdv = 128.f;
-  if (config.normalization == Normalization::Unit) mean = 0.f, stdv = 255.f;
-  if (config.normalization == Normalization::Symmetric) mean = 127.5f, stdv = 127.5f;
-  float lut[256];  // the same (v - mean) / std for every pixel, computed once
-  for (int v = 0; v < 256; ++v) lut[v] = (static_cast<float>(v) - mean) / stdv;
+  const auto norm = channel_normalization(config);
+  float lut[3][256];  // (v - mean[c]) / std[c] for every output channel c, computed once
+  for (int c = 0; c < 3; ++c)
+    for (int v = 0; v < 256; ++v) lut[c][v] = (static_cast<float>(v) - norm.mean[c]) / norm.stdv[c];
   const bool flip = aug && aug->flip;
   const bool jitter = aug && (aug->brightness != 1.f || aug->contrast != 1.f || aug->saturation != 1.f);
   // Source byte offsets of output channels 0 and 2 (BGR input).
@@ -150,24 +170,24 @@ void preprocess_into(const cv::Mat& bgr, const PreprocessConfig& config, const A
     float* o2 = o1 + plane;
     if (!jitter) {
       for (int x = 0; x < size; ++x, px += step) {
-        o0[x] = lut[px[first]];
-        o1[x] = lut[px[1]];
-        o2[x] = lut[px[last]];
+        o0[x] = lut[0][px[first]];
+        o1[x] = lut[1][px[1]];
+        o2[x] = lut[2][px[last]];
       }
       continue;
     }
     for (int x = 0; x < size; ++x, px += step) {
       // Saturation (towards grey), brightness (scale), contrast (around mid-grey), clamped.
       const float grey = 0.299f * px[2] + 0.587f * px[1] + 0.114f * px[0];
-      auto adjust = [&](float v) {
+      auto adjust = [&](float v, int c) {
         v = grey + aug->saturation * (v - grey);
         v *= aug->brightness;
         v = (v - 128.f) * aug->contrast + 128.f;
-        return (std::min(255.f, std::max(0.f, v)) - mean) / stdv;
+        return (std::min(255.f, std::max(0.f, v)) - norm.mean[c]) / norm.stdv[c];
       };
-      o0[x] = adjust(px[first]);
-      o1[x] = adjust(px[1]);
-      o2[x] = adjust(px[last]);
+      o0[x] = adjust(px[first], 0);
+      o1[x] = adjust(px[1], 1);
+      o2[x] = adjust(px[last], 2);
     }
   }
 }

@@ -21,9 +21,9 @@ struct Embedder::Impl {
   std::string finder_key;
 };
 
-Embedder::Embedder(const std::string& model_path, InferenceDtype dtype)
+Embedder::Embedder(const std::string& model_path, InferenceDtype dtype, const infer::PreprocessStatement& stated)
     : impl_(std::make_unique<Impl>()) {
-  impl_->net = infer::load_network(model_path, dtype);
+  impl_->net = infer::load_network(model_path, dtype, stated);
 }
 Embedder::~Embedder() = default;
 Embedder::Embedder(Embedder&&) noexcept = default;

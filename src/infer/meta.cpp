@@ -38,6 +38,7 @@ std::string meta_to_json(const ExportMeta& m) {
                    {"crop", {{"rule", to_string(m.crop.rule)},
                              {"margin", m.crop.margin},
                              {"detector", to_string(m.crop.detector)}}}};
+  if (!m.foreign.empty()) j["foreign"] = m.foreign;  // only then: facenet's exports keep their bytes
   return j.dump(2);
 }
 
@@ -56,6 +57,7 @@ ExportMeta meta_from_json(const std::string& text, const std::string& origin) {
     m.far_target = j.value("far_target", 1e-3);
     m.distance = enum_from(j, "distance", {Distance::L2, Distance::L2Squared, Distance::Cosine});
     m.source = j.value("source", "");
+    m.foreign = j.value("foreign", "");
     if (j.contains("crop")) {
       const auto& c = j.at("crop");
       m.crop.rule = enum_from(c, "rule", {CropRule::None, CropRule::Margin, CropRule::FacenetPytorch, CropRule::FivePoint});

@@ -35,9 +35,16 @@ void take(T& part, T& offered, const std::string& format, const char* what) {
   part = std::move(offered);
 }
 
-LoadedNetwork load_as(const NetworkFormat& row, const std::string& path, InferenceDtype dtype) {
+LoadedNetwork load_as(const NetworkFormat& row, const std::string& path, InferenceDtype dtype,
+                      const PreprocessStatement& flags) {
   if (!row.load) throw Error("'" + path + "' is a " + row.kind + ", which facenet does not load");
-  auto net = row.load(path, dtype);
+  // Only a format that runs foreign models looks for a sidecar: a checkpoint beside a stray
+  // x.preprocess.json is still the checkpoint.
+  const auto stated = row.load_foreign ? with_sidecar(flags, path) : flags;
+  if (!stated.empty() && !row.load_foreign)
+    throw Error("'" + path + "' is a " + row.kind + ", which carries its own preprocessing: --input-size, --input-mean, --input-std, "
+                "--channel-order, --crop and --preprocess are for ONNX models without facenet metadata");
+  auto net = stated.empty() ? row.load(path, dtype) : row.load_foreign(path, stated);
   net.format = row.name;
   return net;
 }
@@ -68,6 +75,7 @@ void NetworkFormats::add(NetworkFormat format) {
     if (part->empty()) *part = std::move(*offered);
   take(row->sniff, format.sniff, row->name, "sniffing rule");
   take(row->load, format.load, row->name, "loader");
+  take(row->load_foreign, format.load_foreign, row->name, "foreign loader");
   take(row->inspect, format.inspect, row->name, "inspection");
   take(row->write, format.write, row->name, "writer");
 }
@@ -96,13 +104,14 @@ const NetworkFormat& NetworkFormats::format_of(const std::string& path) const {
   throw Error("'" + path + "' is not a facenet model (expected one of: " + kinds + ")");
 }
 
-LoadedNetwork NetworkFormats::load(const std::string& path, InferenceDtype dtype) const {
-  return load_as(format_of(path), path, dtype);
+LoadedNetwork NetworkFormats::load(const std::string& path, InferenceDtype dtype, const PreprocessStatement& stated) const {
+  return load_as(format_of(path), path, dtype, stated);
 }
 
-Inspection NetworkFormats::inspect(const NetworkFormat& format, const std::string& path) const {
-  if (format.inspect) return format.inspect(path);
-  const auto net = load_as(format, path, InferenceDtype::FP32);
+Inspection NetworkFormats::inspect(const NetworkFormat& format, const std::string& path,
+                                   const PreprocessStatement& stated) const {
+  if (format.inspect && stated.empty()) return format.inspect(path);
+  const auto net = load_as(format, path, InferenceDtype::FP32, stated);
   const auto& m = net.meta;
   return {m, net.digest_verified,
           {{"threshold", fmt::format("{:.6f} ({} at FAR {})", m.threshold, to_string(m.distance), m.far_target)},

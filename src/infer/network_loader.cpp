@@ -6,12 +6,13 @@
 
 namespace facenet::infer {
 
-LoadedNetwork load_network(const std::string& path, InferenceDtype dtype) {
-  return network_formats().load(path, dtype);
+LoadedNetwork load_network(const std::string& path, InferenceDtype dtype, const PreprocessStatement& stated) {
+  return network_formats().load(path, dtype, stated);
 }
 
-EmbeddingNetwork load_embedding_network(const std::string& path, int threads, InferenceDtype dtype) {
-  auto net = std::make_shared<LoadedNetwork>(load_network(path, dtype));
+EmbeddingNetwork load_embedding_network(const std::string& path, int threads, InferenceDtype dtype,
+                                        const PreprocessStatement& stated) {
+  auto net = std::make_shared<LoadedNetwork>(load_network(path, dtype, stated));
   EmbeddingNetwork out;
   out.meta = net->meta;
   out.preprocess = net->meta.preprocess;

@@ -1,6 +1,7 @@
 #include "facenet/tasks/check.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 
@@ -15,8 +16,10 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string preprocessing(const PreprocessConfig& p) {
-  return fmt::format("{} px, resize: {}, normalisation: {}, channels: {}{}", p.image_size, to_string(p.resize),
-                     to_string(p.normalization), to_string(p.channel_order),
+  const auto norm = p.mean.empty() ? to_string(p.normalization)
+                                   : fmt::format("(x - [{}]) / [{}]", fmt::join(p.mean, ", "), fmt::join(p.std_dev, ", "));
+  return fmt::format("{} px, resize: {}, normalisation: {}, channels: {}{}", p.image_size, to_string(p.resize), norm,
+                     to_string(p.channel_order),
                      p.center_crop > 0 ? fmt::format(", centre crop {}", p.center_crop) : std::string());
 }
 
@@ -30,18 +33,20 @@ std::string digest_fact(bool verified) {
   return verified ? "CRC-32C verified" : "none recorded (written before facenet-cpp recorded digests)";
 }
 
-void check_network(const std::string& path, CheckResult& r) {
+void check_network(const std::string& path, const PreprocessArgs& preprocess, CheckResult& r) {
   const auto& formats = exporting::formats();
   try {
     const auto& format = formats.format_of(path);
     r.kind = format.kind;
-    const auto seen = formats.inspect(format, path);
-    r.facts = {{"backbone", to_string(seen.meta.backbone)},
+    const auto seen = formats.inspect(format, path, preprocess);
+    r.facts = {{"backbone", seen.meta.architecture()},
                {"embedding size", std::to_string(seen.meta.embedding_size)},
                {"preprocessing", preprocessing(seen.meta.preprocess)},
                {"crop", crop_fact(seen.meta.crop)}};
     r.facts.insert(r.facts.end(), seen.facts.begin(), seen.facts.end());
-    r.facts.emplace_back("digest", digest_fact(seen.digest_verified));
+    if (!seen.meta.foreign.empty()) r.facts.emplace_back("origin", seen.meta.foreign);
+    r.facts.emplace_back("digest", seen.meta.foreign.empty() ? digest_fact(seen.digest_verified)
+                                                             : "none (not a facenet export: nothing to verify)");
     r.intact = true;
   } catch (const std::exception& e) {
     if (r.kind.empty()) r.kind = "model file";
@@ -85,7 +90,7 @@ void check_bin(const std::string& path, CheckResult& r) {
 
 }  // namespace
 
-CheckResult check_file(const std::string& path) {
+CheckResult check_file(const std::string& path, const PreprocessArgs& preprocess) {
   if (!fs::exists(path)) throw Error("'" + path + "' does not exist");
   CheckResult r;
   const auto ext = fs::path(path).extension().string();
@@ -94,7 +99,7 @@ CheckResult check_file(const std::string& path) {
   else if (ext == ".bin")
     check_bin(path, r);
   else if (fs::is_regular_file(path))
-    check_network(path, r);
+    check_network(path, preprocess, r);
   else
     throw Error("'" + path + "' is a folder that holds no pack (train.rec)");
   return r;

@@ -86,7 +86,7 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
       names.push_back(o.inputs.size() > 1 && fs::is_directory(input) ? (fs::path(input) / name).generic_string() : name);
     }
   if (paths.empty() && videos.empty()) throw Error("cluster: no images found in the given inputs");
-  const auto net = infer::load_network(o.model, o.dtype);
+  const auto net = infer::load_network(o.model, o.dtype, o.preprocess);
   ClusterSummary s;
   s.threshold = o.threshold > 0 ? o.threshold : l2_threshold(net.meta);
   if (s.threshold <= 0)

@@ -75,7 +75,7 @@ EmbedSummary run_embed(const EmbedOptions& o) {
     }
   if (paths.empty() && videos.empty())
     throw Error("embed: no images (jpg, jpeg, png, bmp, webp, pgm, ppm, tif, tiff) found in the given inputs");
-  const auto net = infer::load_network(o.model, o.dtype);
+  const auto net = infer::load_network(o.model, o.dtype, o.preprocess);
   const auto plan = infer::face_plan(net.meta, o.detect);
   EmbedSummary summary;
   summary.images = static_cast<int64_t>(paths.size());

@@ -68,7 +68,7 @@ EnrollResult run_enroll(const EnrollOptions& o) {
       throw ConfigError(fmt::format("enroll --add: gallery '{}' {} mean embeddings; {} --mean to add to it", o.out,
                                     existing.mean ? "keeps" : "does not keep", existing.mean ? "pass" : "do not pass"));
   }
-  const auto net = infer::load_network(o.model, o.dtype);
+  const auto net = infer::load_network(o.model, o.dtype, o.preprocess);
   auto fresh = embed_gallery(net, absolute_path(o.model), digest, images, o.mean, o.batch_size, o.threads, o.detect);
   EnrollResult r;
   r.images = static_cast<int64_t>(images.paths.size());

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 EvalIdentifySummary run_eval_identify(const EvalIdentifyOptions& opt) {
   const auto o = open_gallery(opt.model, opt.gallery, /*folder_means=*/false, opt.batch_size, opt.threads, opt.detect,
-                              opt.dtype);
+                              opt.dtype, opt.preprocess);
   const auto& g = o.gallery;
   const auto probes = labelled_images(opt.probes, "probes");
   std::map<std::string, int64_t> index;

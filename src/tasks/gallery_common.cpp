@@ -131,13 +131,14 @@ std::vector<std::vector<IdentityMatch>> rank_identities(const infer::Gallery& g,
 std::string absolute_path(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
 
 OpenGallery open_gallery(const std::string& model, const std::string& gallery, bool folder_means, int64_t batch_size,
-                         int threads, const DetectArgs& detect, InferenceDtype dtype) {
+                         int threads, const DetectArgs& detect, InferenceDtype dtype,
+                         const PreprocessArgs& preprocess) {
   OpenGallery o;
   if (fs::is_regular_file(gallery)) {
     o.gallery = infer::load_gallery(gallery);
     o.model = model.empty() ? o.gallery.model : model;
     infer::require_same_model(o.gallery, gallery, infer::model_digest(o.model), o.model);
-    o.net = infer::load_network(o.model, dtype);
+    o.net = infer::load_network(o.model, dtype, preprocess);
     if (o.net.meta.embedding_size != o.gallery.dim)
       throw Error(fmt::format("gallery '{}' holds {}-d embeddings, model '{}' gives {}-d", gallery, o.gallery.dim, o.model,
                               o.net.meta.embedding_size));
@@ -146,7 +147,7 @@ OpenGallery open_gallery(const std::string& model, const std::string& gallery, b
   if (model.empty()) throw ConfigError("--model is required when the gallery '" + gallery + "' is a folder");
   const auto images = labelled_images(gallery, "gallery");
   o.model = model;
-  o.net = infer::load_network(model, dtype);
+  o.net = infer::load_network(model, dtype, preprocess);
   o.gallery = embed_gallery(o.net, absolute_path(model), "", images, folder_means, batch_size, threads, detect);
   return o;
 }

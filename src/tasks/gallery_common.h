@@ -50,6 +50,7 @@ std::vector<std::vector<IdentityMatch>> rank_identities(const infer::Gallery& ga
                                                         int64_t k);
 
 OpenGallery open_gallery(const std::string& model, const std::string& gallery, bool folder_means, int64_t batch_size,
-                         int threads, const DetectArgs& detect, InferenceDtype dtype);
+                         int threads, const DetectArgs& detect, InferenceDtype dtype,
+                         const PreprocessArgs& preprocess = {});
 
 }  // namespace facenet::tasks

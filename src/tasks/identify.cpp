@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 IdentifyResult run_identify(const IdentifyOptions& opt) {
   if (opt.k < 1) throw ConfigError("identify -k: must be >= 1");
   if (!fs::exists(opt.gallery)) throw Error("gallery '" + opt.gallery + "' does not exist");
-  const auto o = open_gallery(opt.model, opt.gallery, /*folder_means=*/true, opt.batch_size, opt.threads, opt.detect, opt.dtype);
+  const auto o = open_gallery(opt.model, opt.gallery, /*folder_means=*/true, opt.batch_size, opt.threads, opt.detect, opt.dtype,
+                              opt.preprocess);
   const auto& g = o.gallery;
   const auto plan = infer::face_plan(o.net.meta, opt.detect);
   torch::Tensor q;

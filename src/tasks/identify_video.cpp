@@ -74,7 +74,8 @@ IdentifyVideoResult run_identify_video(const IdentifyVideoOptions& o) {
   if (!fs::exists(o.gallery)) throw Error("gallery '" + o.gallery + "' does not exist");
   IdentifyVideoResult r;
   r.csv = !o.csv.empty() ? o.csv : o.out.empty() ? "" : fs::path(o.out).replace_extension(".csv").string();
-  const auto gallery = open_gallery(o.model, o.gallery, /*folder_means=*/true, o.batch_size, o.threads, o.detect, o.dtype);
+  const auto gallery = open_gallery(o.model, o.gallery, /*folder_means=*/true, o.batch_size, o.threads, o.detect, o.dtype,
+                                    o.preprocess);
   const auto& g = gallery.gallery;
   const auto plan = infer::face_plan(gallery.net.meta, o.detect);
   require_video_detector(plan, o.detect, o.video, "identify");

@@ -18,11 +18,11 @@ namespace {
 
 // A checkpoint, a TorchScript export or an ONNX export (each carries its own preprocessing), or
 // without one an untrained network from the config.
-eval::EvalNetwork open_network(const Config& config, const std::string& model_path) {
+eval::EvalNetwork open_network(const Config& config, const std::string& model_path, const PreprocessArgs& preprocess) {
   const int threads = resolve_cores(config.data.workers);
   if (!model_path.empty()) {
-    auto network = infer::load_embedding_network(model_path, threads, config.runtime.inference_dtype);
-    spdlog::info("[eval] {} ({}, {}-d)", model_path, to_string(network.meta.backbone), network.meta.embedding_size);
+    auto network = infer::load_embedding_network(model_path, threads, config.runtime.inference_dtype, preprocess);
+    spdlog::info("[eval] {} ({}, {}-d)", model_path, network.meta.architecture(), network.meta.embedding_size);
     return {std::move(network.embed), std::move(network.embed_bytes), model_path, {}};
   }
   auto model = models::make_model(config.model);
@@ -36,11 +36,12 @@ eval::EvalNetwork open_network(const Config& config, const std::string& model_pa
 }
 
 // `eval --detect`: the same network over uncropped photos, each face detected and cut first.
-eval::EvalNetwork open_photo_network(const Config& config, const std::string& model_path, const DetectArgs& detect) {
+eval::EvalNetwork open_photo_network(const Config& config, const std::string& model_path, const DetectArgs& detect,
+                                     const PreprocessArgs& preprocess) {
   infer::ExportMeta meta;
   InferenceFn forward;
   if (!model_path.empty()) {
-    auto network = std::make_shared<infer::LoadedNetwork>(infer::load_network(model_path, config.runtime.inference_dtype));
+    auto network = std::make_shared<infer::LoadedNetwork>(infer::load_network(model_path, config.runtime.inference_dtype, preprocess));
     meta = network->meta;
     forward = [network](const torch::Tensor& images) { return network->forward(images); };
   } else {
@@ -63,28 +64,29 @@ eval::EvalNetwork open_photo_network(const Config& config, const std::string& mo
 }  // namespace
 
 NetworkEvalResult run_network_eval(const Config& config, const std::string& model_path, const std::string& out_dir,
-                                   const DetectArgs& detect) {
+                                   const DetectArgs& detect, const PreprocessArgs& preprocess) {
   auto eval_config = config.eval;
   eval_config.sets.clear();
   eval_config.best_by = "mean";
   const auto sets = eval::open_eval_suite(eval_config);
   if (sets.empty()) throw ConfigError("eval needs a pairs file (eval.pairs)");
-  const auto network = detect.detector.empty() ? open_network(config, model_path)
-                                                : open_photo_network(config, model_path, detect);
+  const auto network = detect.detector.empty() ? open_network(config, model_path, preprocess)
+                                                : open_photo_network(config, model_path, detect, preprocess);
   const auto result = sets.run(network, out_dir);
   const auto& report = result.sets.front().report;
   return {eval::format_table(report), report.metrics.accuracy_mean, report.metrics.threshold_at_far};
 }
 
 NetworkEvalResult run_network_eval_bins(const Config& config, const std::string& model_path,
-                                        const std::vector<std::string>& bins, const std::string& out_dir) {
+                                        const std::vector<std::string>& bins, const std::string& out_dir,
+                                        const PreprocessArgs& preprocess) {
   auto eval_config = config.eval;
   eval_config.pairs.clear();
   eval_config.sets = bins;
   eval_config.best_by = "mean";
   const auto sets = eval::open_eval_suite(eval_config);
   if (sets.empty()) throw ConfigError("eval --bin needs at least one .bin set");
-  const auto result = sets.run(open_network(config, model_path), out_dir);
+  const auto result = sets.run(open_network(config, model_path, preprocess), out_dir);
   return {eval::format_sets_table(result.sets), result.best_score(), result.sets.front().report.metrics.threshold_at_far};
 }
 

@@ -14,7 +14,7 @@ VerifyResult run_verify(const VerifyOptions& o) {
   detect.largest = true;
   const double threshold = o.threshold;
   if (threshold < 0) throw ConfigError("verify --threshold: must be > 0 (got " + std::to_string(threshold) + ")");
-  const Embedder embedder(o.model, o.dtype);
+  const Embedder embedder(o.model, o.dtype, o.preprocess);
   const auto plan = infer::face_plan(embedder.meta(), detect);
   VerifyResult r;
   r.detector = to_string(plan.detect.detector);

@@ -71,6 +71,33 @@ void add_detect_options(CLI::App* app, tasks::DetectArgs& args, bool largest_opt
   });
 }
 
+void add_preprocess_options(CLI::App* app, tasks::PreprocessArgs& args) {
+  const std::string group = "Foreign ONNX models (no facenet metadata; README: Running foreign ONNX face models)";
+  app->add_option("--input-size", args.input_size, "Foreign model: the square input side (default: the model's fixed one)")
+      ->group(group)
+      ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  app->add_option("--input-mean", args.mean, "Foreign model: (x - mean) / std per channel, pixels 0..255: one value or three")
+      ->group(group)
+      ->delimiter(',')
+      ->expected(1, 3);
+  app->add_option("--input-std", args.std_dev, "Foreign model: the std of --input-mean: one value or three")
+      ->group(group)
+      ->delimiter(',')
+      ->expected(1, 3);
+  add_choice_option<ChannelOrder>(app, "--channel-order", args.channel_order, "Foreign model: rgb | bgr")->group(group);
+  add_choice_option<CropRule>(app, "--crop", args.crop,
+                              "Foreign model: how faces are cut from photos: 5point (ArcFace template), margin, "
+                              "facenet_pytorch, none")
+      ->group(group);
+  app->add_option("--crop-margin", args.margin, "Foreign model: the margin of --crop margin / facenet_pytorch (default 32)")
+      ->group(group)
+      ->check(CLI::Range(int64_t{0}, int64_t{4096}));
+  app->add_option("--preprocess", args.file,
+                  "Foreign model: a sidecar (YAML or JSON) stating the above (default: MODEL.preprocess.json, "
+                  ".yaml or .yml when present); flags win over its keys")
+      ->group(group);
+}
+
 void add_video_options(CLI::App* app, tasks::VideoArgs& args) {
   app->add_option("--every", args.every, "Videos: take every Nth frame")->capture_default_str();
   app->add_option("--track-iou", args.tracking.min_iou,

@@ -10,6 +10,7 @@
 
 #include "facenet/core/config.h"
 #include "facenet/tasks/detect_args.h"
+#include "facenet/tasks/model_args.h"
 
 namespace facenet::cli {
 
@@ -123,13 +124,19 @@ CLI::Option* add_dtype_option(CLI::App* app, Target& dtype) {
       "native, else fp32); runtime.inference_dtype");
 }
 
-/// --batch-size, --threads and --dtype: how a face task (embed, identify, enroll, eval-identify,
-/// cluster) runs its network, bound to its options' fields of those names.
+/// --input-size, --input-mean, --input-std, --channel-order, --crop, --crop-margin and --preprocess
+/// FILE: how to feed a foreign ONNX model (no facenet metadata), bound to `args` (infer/foreign.h
+/// checks them against the model; a model of facenet's own refuses them).
+void add_preprocess_options(CLI::App* app, tasks::PreprocessArgs& args);
+
+/// --batch-size, --threads, --dtype and the preprocess options: how a face task (embed, identify,
+/// enroll, eval-identify, cluster) runs its network, bound to its options' fields of those names.
 template <class Options>
 void add_network_options(CLI::App* app, Options& options) {
   app->add_option("--batch-size", options.batch_size, "Images per forward pass")->capture_default_str();
   add_threads_option(app, options.threads);
   add_dtype_option(app, options.dtype);
+  add_preprocess_options(app, options.preprocess);
 }
 
 /// The config's log level and runtime (threads, seed, device): what a config-backed command

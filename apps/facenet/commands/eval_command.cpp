@@ -23,6 +23,7 @@ void register_eval(CLI::App& app) {
     std::optional<int64_t> folds, batch_size, threads;
     bool subtract_mean = false, skip_missing = false, interleave = false;
     tasks::DetectArgs detect;
+    tasks::PreprocessArgs preprocess;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint to evaluate (without it: an untrained network from --config)");
@@ -50,6 +51,7 @@ void register_eval(CLI::App& app) {
                      "crops); a photo without a face is embedded from its centre square (counted in the report)");
   add_threads_option(cmd, o->threads);
   add_dtype_option(cmd, o->dtype);
+  add_preprocess_options(cmd, o->preprocess);
   o->config.add_to(cmd);
   cmd->callback([o] {
     auto config = o->config.load();
@@ -72,14 +74,14 @@ void register_eval(CLI::App& app) {
       if (!o->detect.detector.empty())
         throw ConfigError("eval --detect scores pairs of photos (--pairs); .bin sets hold aligned crops already");
       start_runtime(config);
-      const auto result = tasks::run_network_eval_bins(config, o->checkpoint, o->bins, o->out);
+      const auto result = tasks::run_network_eval_bins(config, o->checkpoint, o->bins, o->out, o->preprocess);
       std::cout << result.table;
       std::cout << "reports: " << o->out << "/<set>/report.json\n";
       return;
     }
     if (config.eval.pairs.empty()) throw ConfigError("eval needs --pairs or --bin (or eval.pairs in the config)");
     start_runtime(config);
-    const auto result = tasks::run_network_eval(config, o->checkpoint, o->out, o->detect);
+    const auto result = tasks::run_network_eval(config, o->checkpoint, o->out, o->detect, o->preprocess);
     std::cout << result.table;
     std::cout << "report: " << o->out << "/report.json\n";
   });

@@ -115,6 +115,7 @@ void register_identify(CLI::App& app) {
     v->threads = o->threads;
     v->detect = o->detect;
     v->dtype = o->dtype;
+    v->preprocess = o->preprocess;
     v->threshold = o->threshold;
     print_video(*v, *json);
   });

@@ -16,6 +16,7 @@ void register_verify(CLI::App& app) {
   cmd->add_option("image_b", o->image_b, "Second image")->required();
   add_detect_options(cmd, o->detect, false);
   add_dtype_option(cmd, o->dtype);
+  add_preprocess_options(cmd, o->preprocess);
   cmd->add_flag("--json", *json, "Print one JSON line instead of text");
   cmd->add_option("--threshold", o->threshold,
                   "Same person below this distance, in the model's metric (default: its calibrated threshold)")

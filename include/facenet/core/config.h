@@ -79,6 +79,10 @@ struct PreprocessConfig {
   ResizeMode resize = ResizeMode::Resize;
   Normalization normalization = Normalization::Fixed;
   ChannelOrder channel_order = ChannelOrder::RGB;
+  /// A general (x - mean[c]) / std[c] (pixel values 0..255, c in channel_order) replacing
+  /// `normalization`'s preset when set: one value for every channel or three. Both empty or both set.
+  std::vector<double> mean;
+  std::vector<double> std_dev;
 };
 
 /// How the training images were cropped from photos; copied into every checkpoint and export so
@@ -258,5 +262,9 @@ std::string to_string(CropRule v);
 std::string to_string(FaceDetector v);
 std::string to_string(Amp v);
 std::string to_string(InferenceDtype v);
+
+/// "" when `p`'s mean and std_dev are well formed (both empty, or 1 or 3 finite values each,
+/// every std > 0), else what is wrong, naming `mean` or `std`.
+std::string mean_std_problem(const PreprocessConfig& p);
 
 }  // namespace facenet

@@ -18,7 +18,8 @@ class Mat;
 
 namespace facenet {
 // PreprocessConfig <-> JSON (written into every checkpoint and export):
-// {"image_size":160,"center_crop":0,"resize":"resize","normalization":"fixed","channel_order":"rgb"}.
+// {"image_size":160,"center_crop":0,"resize":"resize","normalization":"fixed","channel_order":"rgb"}
+// (+ "mean":[...],"std":[...] when set).
 // from_json keeps the default for a missing key and throws facenet::Error on a bad value.
 void to_json(nlohmann::json& j, const PreprocessConfig& c);
 void from_json(const nlohmann::json& j, PreprocessConfig& c);
@@ -50,6 +51,14 @@ uint64_t sample_seed(uint64_t seed, int64_t batch_index, int64_t position);
 /// Centre crop + resize (bilinear; area averaging when shrinking >= 2x) or letterbox (bicubic, keep aspect,
 /// grey-128 padding, centred) to image_size x image_size. Input and output are 8-bit BGR.
 void resize_for_network(const cv::Mat& bgr, const PreprocessConfig& config, cv::Mat& out);
+
+/// The (x - mean[c]) / stdv[c] of each output channel c (in config.channel_order): config.mean
+/// and config.std_dev when set (one value = every channel), else the normalization preset's.
+struct ChannelNormalization {
+  float mean[3];
+  float stdv[3];
+};
+ChannelNormalization channel_normalization(const PreprocessConfig& config);
 
 /// Writes the normalised planar image (3 * size * size floats) to `out`; `aug` may be null.
 void preprocess_into(const cv::Mat& bgr, const PreprocessConfig& config, const Augmentation* aug, float* out);

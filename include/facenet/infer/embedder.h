@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "facenet/detect/detector.h"
+#include "facenet/infer/foreign.h"
 #include "facenet/infer/meta.h"
 
 namespace cv {
@@ -43,7 +44,10 @@ class Embedder {
   /// Throws facenet::Error naming `model_path` when it is missing, of another kind or corrupt.
   /// `dtype` is runtime.inference_dtype: bf16 (or auto) embeds in bf16 on CPUs with native bf16
   /// (cosine >= 0.999 to fp32 on LFW faces); bf16 on a CPU without it is a ConfigError.
-  explicit Embedder(const std::string& model_path, InferenceDtype dtype = InferenceDtype::FP32);
+  /// `stated`: how to feed a foreign ONNX model (no facenet metadata: insightface's, SFace), when
+  /// no sidecar `<model>.preprocess.json` says it (infer/foreign.h).
+  explicit Embedder(const std::string& model_path, InferenceDtype dtype = InferenceDtype::FP32,
+                    const infer::PreprocessStatement& stated = {});
   ~Embedder();
   Embedder(Embedder&&) noexcept;
   Embedder& operator=(Embedder&&) noexcept;

@@ -26,6 +26,13 @@ struct ExportMeta {
   Distance distance = Distance::L2; ///< the metric the threshold applies to
   std::string source;               ///< the checkpoint it was exported from
   CropConfig crop;                  ///< how faces are cut from photos (data.crop of the training config)
+  /// Non-empty for a model facenet did not export (an ONNX file without facenet metadata, its
+  /// preprocessing stated by the user: infer/foreign.h): what it is, for reports ("foreign ONNX
+  /// model, preprocessing from 'x.preprocess.json'"). `backbone` means nothing then.
+  std::string foreign;
+
+  /// to_string(backbone), or "foreign" for a foreign model.
+  std::string architecture() const { return foreign.empty() ? to_string(backbone) : "foreign"; }
 };
 
 /// {"format":"facenet-cpp export v1","backbone":"mobilenet","embedding_size":128,"input_size":160,

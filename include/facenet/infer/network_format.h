@@ -27,6 +27,7 @@
 
 #include "facenet/core/config.h"
 #include "facenet/core/precision.h"
+#include "facenet/infer/foreign.h"
 #include "facenet/infer/meta.h"
 
 namespace facenet::models {
@@ -82,6 +83,12 @@ struct NetworkFormat {
   std::function<std::string(models::FaceNetImpl& model, const ExportMeta& meta, const ExportConfig& config,
                             const std::string& path)>
       write;
+  /// A file of this format that facenet did not write (no facenet metadata), fed as the user
+  /// stated (`stated`: flags and sidecar merged, infer/foreign.h); its meta().foreign is set.
+  /// Optional: only formats that run foreign models have it (onnx). Throws facenet::Error naming
+  /// the file when it carries facenet metadata (its own preprocessing), when the statement lacks
+  /// a part or disagrees with the model's input.
+  std::function<LoadedNetwork(const std::string& path, const PreprocessStatement& stated)> load_foreign = {};
 };
 
 /// How many leading bytes of a file sniff sees.
@@ -107,9 +114,12 @@ class NetworkFormats {
   /// kinds the table recognises), or when a sniff finds its signature on a corrupt file.
   const NetworkFormat& format_of(const std::string& path) const;
   /// The network in the file at `path`, by the row format_of picks; Error when that row has no loader.
-  LoadedNetwork load(const std::string& path, InferenceDtype dtype) const;
-  /// check's description of a file of `format`: its inspect, else its metadata once loaded.
-  Inspection inspect(const NetworkFormat& format, const std::string& path) const;
+  /// `stated` (flags) completed by the model's sidecar (with_sidecar): when anything is stated the
+  /// row's load_foreign reads the file (an Error naming the file for a format without it).
+  LoadedNetwork load(const std::string& path, InferenceDtype dtype, const PreprocessStatement& stated = {}) const;
+  /// check's description of a file of `format`: its inspect, else its metadata once loaded
+  /// (a foreign model's with `stated` and its sidecar).
+  Inspection inspect(const NetworkFormat& format, const std::string& path, const PreprocessStatement& stated = {}) const;
 
  private:
   std::vector<NetworkFormat> rows_;

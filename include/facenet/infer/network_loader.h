@@ -10,6 +10,7 @@
 
 #include "facenet/core/precision.h"
 #include "facenet/infer/embed_fn.h"
+#include "facenet/infer/foreign.h"
 #include "facenet/infer/meta.h"
 #include "facenet/infer/network_format.h"
 
@@ -22,7 +23,9 @@ namespace facenet::infer {
 /// `dtype` (runtime.inference_dtype) picks the precision of the compiled network: bf16 where
 /// the CPU has it natively (a ConfigError where it is asked for and missing); ONNX models run
 /// in OpenCV DNN in fp32 whatever is asked (logged).
-LoadedNetwork load_network(const std::string& path, InferenceDtype dtype = InferenceDtype::FP32);
+/// `stated`: a foreign ONNX model's preprocessing (flags; its sidecar is read too: infer/foreign.h).
+LoadedNetwork load_network(const std::string& path, InferenceDtype dtype = InferenceDtype::FP32,
+                           const PreprocessStatement& stated = {});
 
 /// What `facenet eval` needs to evaluate an exported model (or a checkpoint).
 struct EmbeddingNetwork {
@@ -32,6 +35,7 @@ struct EmbeddingNetwork {
   ExportMeta meta;
 };
 EmbeddingNetwork load_embedding_network(const std::string& path, int threads = 0,
-                                        InferenceDtype dtype = InferenceDtype::FP32);
+                                        InferenceDtype dtype = InferenceDtype::FP32,
+                                        const PreprocessStatement& stated = {});
 
 }  // namespace facenet::infer

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "facenet/tasks/model_args.h"
+
 namespace facenet::tasks {
 
 struct CheckResult {
@@ -17,7 +19,8 @@ struct CheckResult {
 /// record of a pack against its index, a .bin's pickle structure and pair count. Never throws
 /// for a damaged file (intact = false, problem says what); throws facenet::Error only when
 /// the file does not exist or is of no kind facenet writes or reads.
-CheckResult check_file(const std::string& path);
+/// `preprocess`: how to feed a foreign ONNX model (else its sidecar is read, when there is one).
+CheckResult check_file(const std::string& path, const PreprocessArgs& preprocess = {});
 
 /// "kind: …" then "key: value" lines, then "intact: yes|no (problem)".
 std::string format_check(const std::string& path, const CheckResult& result);

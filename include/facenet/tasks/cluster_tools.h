@@ -6,6 +6,7 @@
 
 #include "facenet/core/config.h"
 #include "facenet/tasks/detect_args.h"
+#include "facenet/tasks/model_args.h"
 
 namespace facenet::tasks {
 
@@ -27,6 +28,7 @@ struct ClusterOptions {
   DetectArgs detect;  ///< with a detector the items are faces (cluster folders get the face crops)
   VideoArgs video;    ///< every Nth frame of a video, tracking
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+  PreprocessArgs preprocess;  ///< a foreign ONNX model\'s input (tasks/model_args.h)
 };
 
 struct ClusterSummary {

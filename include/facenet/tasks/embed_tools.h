@@ -7,6 +7,7 @@
 
 #include "facenet/core/config.h"
 #include "facenet/tasks/detect_args.h"
+#include "facenet/tasks/model_args.h"
 
 namespace facenet::tasks {
 
@@ -19,6 +20,7 @@ struct EmbedOptions {
   DetectArgs detect;
   VideoArgs video;                  ///< every Nth frame, tracking
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+  PreprocessArgs preprocess;  ///< a foreign ONNX model\'s input (tasks/model_args.h)
 };
 
 struct EmbedSummary {

@@ -5,6 +5,7 @@
 
 #include "facenet/core/config.h"
 #include "facenet/tasks/detect_args.h"
+#include "facenet/tasks/model_args.h"
 
 namespace facenet::tasks {
 
@@ -18,6 +19,7 @@ struct EnrollOptions {
   int threads = 0;      ///< decode threads; 0 = all cores
   DetectArgs detect;    ///< with a detector each image gives its largest face (none found: left out, logged)
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+  PreprocessArgs preprocess;  ///< a foreign ONNX model\'s input (tasks/model_args.h)
 };
 
 struct EnrollResult {

@@ -6,6 +6,7 @@
 
 #include "facenet/core/config.h"
 #include "facenet/tasks/detect_args.h"
+#include "facenet/tasks/model_args.h"
 
 namespace facenet::tasks {
 
@@ -18,6 +19,7 @@ struct EvalIdentifyOptions {
   int64_t batch_size = 64;
   int threads = 0;     ///< decode threads; 0 = all cores
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+  PreprocessArgs preprocess;  ///< a foreign ONNX model\'s input (tasks/model_args.h)
   double threshold = 0;  ///< L2 operating point reported besides the FPIR targets; 0 = the model's
   /// "" = the model's detector (none for models trained on crops). With a detector a gallery folder
   /// gives each image's largest face (none found: left out, as enroll does) and each probe the face

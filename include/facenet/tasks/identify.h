@@ -7,6 +7,7 @@
 
 #include "facenet/core/config.h"
 #include "facenet/tasks/detect_args.h"
+#include "facenet/tasks/model_args.h"
 
 namespace facenet::tasks {
 
@@ -25,6 +26,7 @@ struct IdentifyOptions {
   int threads = 0;      ///< decode threads; 0 = all cores
   DetectArgs detect;    ///< with a detector every face of the probe is identified (--largest: one)
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+  PreprocessArgs preprocess;  ///< a foreign ONNX model\'s input (tasks/model_args.h)
   double threshold = 0; ///< L2 distance below which a face is known; 0 = the model's calibrated one
 };
 

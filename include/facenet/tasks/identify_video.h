@@ -8,6 +8,7 @@
 
 #include "facenet/core/config.h"
 #include "facenet/tasks/detect_args.h"
+#include "facenet/tasks/model_args.h"
 
 namespace facenet::tasks {
 
@@ -23,6 +24,7 @@ struct IdentifyVideoOptions {
   int threads = 0;
   DetectArgs detect;    ///< a model trained on crops needs one (--detect none: the whole frame is the face)
   InferenceDtype dtype = InferenceDtype::FP32;
+  PreprocessArgs preprocess;  ///< a foreign ONNX model\'s input (tasks/model_args.h)
   double threshold = 0; ///< L2 distance below which a face is known; 0 = the model's calibrated one
 };
 

@@ -5,6 +5,7 @@
 
 #include "facenet/core/config.h"
 #include "facenet/tasks/detect_args.h"
+#include "facenet/tasks/model_args.h"
 
 namespace facenet::tasks {
 
@@ -14,6 +15,7 @@ struct VerifyOptions {
   std::string image_b;
   DetectArgs detect;    ///< with a detector each image's largest face is compared (--largest is implied)
   InferenceDtype dtype = InferenceDtype::FP32;  ///< runtime.inference_dtype
+  PreprocessArgs preprocess;  ///< a foreign ONNX model\'s input (tasks/model_args.h)
   double threshold = 0; ///< > 0 replaces the model's calibrated one (in the model's distance)
 };
 
