@@ -38,17 +38,16 @@ struct Comparison {
 
 // Both networks on the pairs' images with eval's protocol (folds, thresholds, AUC) in the
 // model's distance; the threshold at the model's FAR target is what an int8 model records.
-Comparison compare_on_pairs(const QuantizeOptions& o, const infer::ExportMeta& meta, const InferenceFn& fp32,
-                            const InferenceFn& int8) {
-  EvalConfig ec;
+Comparison compare_on_pairs(const QuantizeOptions& o, EvalConfig ec, const infer::ExportMeta& meta,
+                            const InferenceFn& fp32, const InferenceFn& int8) {
+  // The checkpoint's own protocol (flip, mean subtraction, folds) on the given pairs.
   ec.pairs = o.pairs;
   ec.data_dir = o.pairs_dir.empty() ? fs::path(o.pairs).parent_path().string() : o.pairs_dir;
   ec.distance = meta.distance;
   ec.far_target = meta.far_target;
-  ec.batch_size = o.batch_size;
-  if (meta.distance == Distance::L2Squared) ec.threshold_max = 4.0;
+  ec.skip_missing = false;
   const auto prepared = eval::prepare_pairs(
-      ec, [](const std::string& p) { return fs::exists(p); }, "under " + ec.data_dir);
+      ec, [&](const std::string& p) { return fs::exists(eval::resolve_image(ec.data_dir, p)); }, "under " + ec.data_dir);
   const auto images = eval::unique_images(prepared.pairs);
   std::vector<std::string> paths;
   for (const auto& image : images) paths.push_back(eval::resolve_image(ec.data_dir, image));
@@ -142,7 +141,7 @@ std::string run_quantize(const QuantizeOptions& o) {
                    {"calibration_cosine_mean", cos.mean().item<double>()},
                    {"calibration_cosine_min", cos.min().item<double>()}};
   if (!o.pairs.empty()) {
-    const auto c = compare_on_pairs(o, meta, fp32, int8);
+    const auto c = compare_on_pairs(o, checkpoint.info().config.eval, meta, fp32, int8);
     report << fmt::format("pairs {} ({} pairs, {} images):\n", o.pairs, c.pairs, c.images);
     report << fmt::format("  fp32: accuracy {:.4f}  AUC {:.4f}  threshold@FAR {:.4f}\n", c.fp32.accuracy, c.fp32.auc,
                           c.fp32.threshold_at_far);
