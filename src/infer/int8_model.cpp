@@ -2,6 +2,8 @@
 
 #include <ATen/Context.h>
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "facenet/core/error.h"
@@ -61,7 +63,9 @@ std::string quantized_engines() {
   std::string out;
   for (auto e : at::globalContext().supportedQEngines()) {
     if (e == at::QEngine::NoQEngine) continue;
-    out += (out.empty() ? "" : ", ") + c10::toString(e);
+    auto name = c10::toString(e);  // "ONEDNN" -> "onednn", as kInt8Engine spells it
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out += (out.empty() ? "" : ", ") + name;
   }
   return out.empty() ? "none" : out;
 }
