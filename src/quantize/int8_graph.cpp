@@ -85,7 +85,7 @@ class Int8Writer {
   }
 
   Int8Module write() {
-    Int8Module out{m_, {}, {}, {}};
+    Int8Module out{m_, {}, {}, {}, {}};
     std::vector<bool> done(g_.ops.size(), false);
     for (size_t i = 0; i < g_.ops.size(); ++i) {
       if (done[i]) continue;
@@ -115,6 +115,8 @@ class Int8Writer {
     need_f(y);
     src_ << "    return " << fname(y) << "\n";
     out.source = "def forward(self, x):\n" + src_.str();
+    for (int v = 0; v < g_.num_values; ++v)
+      if (has_q_[v]) out.int8_values.push_back(v);
     return out;
   }
 

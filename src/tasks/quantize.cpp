@@ -20,6 +20,7 @@
 #include "facenet/infer/inference.h"
 #include "facenet/infer/network_format.h"
 #include "facenet/models/facenet.h"
+#include "facenet/quantize/onnx_qdq.h"
 #include "facenet/quantize/quantize.h"
 
 namespace facenet::tasks {
@@ -177,6 +178,10 @@ std::string run_quantize(const QuantizeOptions& o) {
     write_file_atomic(o.out + ".quant.json", j.dump(2));
   }
   quantize::write_int8_model(q.module, meta, record, o.out);
+  if (!o.onnx.empty()) {
+    quantize::write_qdq_onnx(graph, qparams, q, meta, o.onnx);
+    report << "wrote " << o.onnx << " (QDQ ONNX, opset 13)\n";
+  }
   spdlog::info("[quantize] {} -> {} ({:.1f} MB)", o.model, o.out, fs::file_size(o.out) / 1e6);
   report << "wrote " << o.out << "\n";
   return report.str();

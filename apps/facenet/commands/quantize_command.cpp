@@ -23,6 +23,7 @@ void register_quantize(CLI::App& app) {
                        ->expected(0, -1);
   cmd->add_option("--pairs", o->pairs, "LFW-format pairs file: fp32 vs int8 accuracy, AUC, cosine, per-layer table");
   cmd->add_option("--pairs-dir", o->pairs_dir, "Folder of the pairs' images (default: the pairs file's folder)");
+  cmd->add_option("--onnx", o->onnx, "Also write the int8 network as a QDQ ONNX graph (opset 13) to this file");
   cmd->add_option("--sensitivity-images", o->sensitivity_images,
                   "Calibration images the per-layer table uses (0 = no table)")
       ->capture_default_str();

@@ -66,6 +66,7 @@ struct Int8Module {
   torch::jit::Module module;            ///< eval mode; forward: (N, 3, S, S) float -> (N, D) float
   std::vector<std::string> int8_ops;    ///< convolutions / linear layers running in int8, graph order
   std::vector<std::string> fp32_ops;    ///< those left in fp32
+  std::vector<int> int8_values;         ///< the values held as quint8 tensors (the QDQ export's Q/DQ points)
   std::string source;                   ///< the generated forward (for tests and --verbose)
 };
 

@@ -18,6 +18,7 @@ struct QuantizeOptions {
   std::optional<std::vector<std::string>> keep_fp32;
   std::string pairs;      ///< optional: an LFW-format pairs file to compare fp32 and int8 on
   std::string pairs_dir;  ///< the pairs' images (eval.data_dir); default: the pairs file's folder
+  std::string onnx;       ///< optional: also write the int8 network as a QDQ ONNX graph here
   int64_t sensitivity_images = 32;  ///< calibration images the per-layer table uses (0 = no table)
   int64_t batch_size = 32;
 };
