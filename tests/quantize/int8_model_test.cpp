@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <onnx/onnx_pb.h>
+
 #include "facenet/data/image_io.h"
 #include "facenet/infer/embedder.h"
 #include "facenet/infer/int8_model.h"
@@ -29,6 +31,7 @@ struct Fixture {
   std::string checkpoint = temp_path("q_model.pt");
   std::string calib = temp_path("q_calib");
   std::string out = temp_path("q_model-int8.pt");
+  std::string onnx = temp_path("q_model-int8.onnx");
   std::string report;
   Fixture() {
     auto model = test::random_model(Backbone::MobileNet, 64, kSize);
@@ -40,6 +43,7 @@ struct Fixture {
     o.model = checkpoint;
     o.calibrate = calib;
     o.out = out;
+    o.onnx = onnx;
     report = tasks::run_quantize(o);
   }
 };
@@ -156,6 +160,44 @@ TEST(Int8Model, FlippedByteIsRefused) {
   }
   const auto message = error_of([&] { infer::network_formats().load(damaged, InferenceDtype::FP32); });
   EXPECT_NE(message.find(damaged), std::string::npos) << message;
+}
+
+TEST(Int8Model, QdqOnnxHoldsInt8WeightsAndQuantizePairs) {
+  const auto& f = fixture();
+  std::ifstream in(f.onnx, std::ios::binary);
+  onnx::ModelProto proto;
+  ASSERT_TRUE(proto.ParseFromIstream(&in));
+  EXPECT_EQ(proto.opset_import(0).version(), 13);
+  int weight_dq = 0, act_q = 0, act_dq = 0, convs = 0;
+  for (const auto& n : proto.graph().node()) {
+    if (n.op_type() == "Conv") ++convs;
+    if (n.op_type() == "QuantizeLinear") ++act_q;
+    if (n.op_type() != "DequantizeLinear") continue;
+    if (n.input(0).find(".weight.int8") != std::string::npos) ++weight_dq;
+    else ++act_dq;
+  }
+  EXPECT_EQ(convs, 27);
+  EXPECT_EQ(weight_dq, 26);  // one per int8 layer (the first conv and last_linear stay fp32)
+  EXPECT_EQ(act_q, act_dq);
+  EXPECT_GT(act_q, 20);
+  // The int8 weights are LibTorch's: per channel, max |w| / 127.5, zero point 0.
+  for (const auto& t : proto.graph().initializer()) {
+    if (t.name() != "backbone.stage1.1.0.weight.int8") continue;
+    EXPECT_EQ(t.data_type(), onnx::TensorProto::INT8);
+    int lo = 0, hi = 0;
+    for (char c : t.raw_data()) lo = std::min<int>(lo, static_cast<int8_t>(c)), hi = std::max<int>(hi, static_cast<int8_t>(c));
+    EXPECT_GE(lo, -128);
+    EXPECT_LE(hi, 127);
+    EXPECT_GE(std::max(-lo, hi), 126);  // each channel's largest weight maps to about +-127
+  }
+  // OpenCV DNN 4.6 does not import per-channel DequantizeLinear on weights: a clean error, not a crash.
+  const auto message = error_of([&] { infer::network_formats().load(f.onnx, InferenceDtype::FP32); });
+  EXPECT_NE(message.find("DequantizeLinear"), std::string::npos) << message;
+}
+
+TEST(Int8Model, ExportRefusesAnInt8Model) {
+  const auto r = test::run_cli("export --checkpoint " + fixture().out + " --format onnx --out " + temp_path("q_x.onnx"));
+  EXPECT_NE(r.output.find("is an int8 model: export reads checkpoints"), std::string::npos) << r.output;
 }
 
 TEST(Int8Record, RoundTripsAndRejectsOtherRecords) {
