@@ -10,6 +10,8 @@ void register_quantize(CLI::App& app) {
   auto* cmd = app.add_subcommand("quantize", "Post-training int8 quantization of a checkpoint (LibTorch oneDNN kernels)");
   auto o = std::make_shared<tasks::QuantizeOptions>();
   auto keep = std::make_shared<std::vector<std::string>>();
+  auto threads = std::make_shared<int64_t>(0);
+  add_threads_option(cmd, *threads);
   cmd->add_option("--model", o->model, "Checkpoint to quantize (facenet train or facenet import)")->required();
   cmd->add_option("--calibrate", o->calibrate, "Folder of face crops to calibrate on (any depth)")->required();
   cmd->add_option("--out", o->out, "The int8 model file (.pt)")->required();
@@ -27,7 +29,8 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--sensitivity-images", o->sensitivity_images,
                   "Calibration images the per-layer table uses (0 = no table)")
       ->capture_default_str();
-  cmd->callback([o, keep, keep_opt] {
+  cmd->callback([o, keep, keep_opt, threads] {
+    use_threads(*threads);
     if (keep_opt->count() > 0) {
       std::vector<std::string> names;
       for (const auto& n : *keep)
