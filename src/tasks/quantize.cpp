@@ -120,8 +120,10 @@ std::string run_quantize(const QuantizeOptions& o) {
   record.source = o.model;
 
   std::ostringstream report;
-  report << fmt::format("int8: {} of {} convolution/linear layers ({} kept fp32: {})\n", q.int8_ops.size(),
-                        q.int8_ops.size() + q.fp32_ops.size(), q.fp32_ops.size(), fmt::join(q.fp32_ops, ", "));
+  report << fmt::format("int8: {} of {} convolution/linear layers ({})\n", q.int8_ops.size(),
+                        q.int8_ops.size() + q.fp32_ops.size(),
+                        q.fp32_ops.empty() ? std::string("none kept fp32")
+                                           : fmt::format("{} kept fp32: {}", q.fp32_ops.size(), fmt::join(q.fp32_ops, ", ")));
   report << fmt::format("calibration: {} images from {} ({} skipped), {} observer, engine {}\n",
                         record.calibration_images, o.calibrate, record.skipped_images, record.observer, record.engine);
   // fp32 against int8 on held-back calibration images (those past the sensitivity sample when
