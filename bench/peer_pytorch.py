@@ -2,7 +2,8 @@
 """Peer comparison for `facenet bench`: the same models, batches and thread count in PyTorch from
 Python (Debian's python3-torch, the same 1.13 kernels as our LibTorch), eager and frozen
 TorchScript, a training step, a DataLoader pipeline over the same JPEG folder and an end-to-end
-training loop, in fp32 and (--precisions) bf16 under torch.autocast. Writes the same case names
+training loop, in fp32 and (--precisions) bf16 under torch.autocast, and int8 inference by
+PyTorch's FX graph-mode post-training quantization (onednn engine). Writes the same case names
 as `facenet bench --out`, then (with --ours) prints ours/theirs ratios. --channels-last is the
 tuned run scripts/bench.sh makes (with glibc's malloc tuned in the environment). Only this
 comparison uses Python; the product does not."""
@@ -72,6 +73,33 @@ def infer(backbone, path, batch, args, bf16=False):
             return rate(lambda: model(x), batch, args.seconds, 3 if batch == 1 else 1)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             return rate(lambda: model(x), batch, args.seconds, 3 if batch == 1 else 1)
+
+
+def infer_int8(backbone, batch, args):
+    """PyTorch's own post-training quantization of the same network: FX graph mode
+    (prepare_fx / convert_fx) with the onednn engine's default qconfig (histogram activations,
+    per-channel symmetric weights), the first convolution and the head left fp32 as
+    `facenet quantize` leaves them, calibrated on 32 random images (the scales change, not the
+    work), then traced and frozen as a deployment would. Channels-last input in the tuned run."""
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    torch.backends.quantized.engine = "onednn"
+    model = FaceNet(backbone).eval()
+    first = next(n for n, m in model.named_modules() if isinstance(m, torch.nn.Conv2d))
+    qmap = get_default_qconfig_mapping("onednn")
+    for name in (first, "last_linear", "last_bn"):
+        qmap = qmap.set_module_name(name, None)
+    size = args.image_size
+    with torch.no_grad():
+        prepared = prepare_fx(model, qmap, (torch.randn(1, 3, size, size),))
+        for _ in range(4):
+            prepared(torch.randn(8, 3, size, size))
+        quantized = convert_fx(prepared)
+        x = torch.randn(batch, 3, size, size)
+        if args.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        quantized = torch.jit.freeze(torch.jit.trace(quantized, x))
+        return rate(lambda: quantized(x), batch, args.seconds, 3 if batch == 1 else 1)
 
 
 def train_step(backbone, args, bf16=False):
@@ -218,7 +246,7 @@ def main():
     ap.add_argument("--data", help="JPEG tree root/<identity>/<image> for the data cases")
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--only", nargs="*", default=[])
-    ap.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=["fp32", "bf16"])
+    ap.add_argument("--precisions", nargs="+", default=["fp32", "bf16", "int8"], choices=["fp32", "bf16", "int8"])
     ap.add_argument("--channels-last", action="store_true", help="fp32 cases in channels-last too (the tuned run)")
     ap.add_argument("--label", default="PyTorch", help="name of this run in the ratio table")
     ap.add_argument("--out", help="write the figures as JSON")
@@ -230,6 +258,12 @@ def main():
     sel = lambda n: not args.only or any(s in n for s in args.only)  # noqa: E731
     for bb in args.backbones:
         for prec in args.precisions:
+            if prec == "int8":  # inference only, one path (FX graph-mode PTQ, traced and frozen)
+                for b in (1, 64):
+                    n = "%s/infer-int8/b%d" % (bb, b)
+                    if sel(n):
+                        cases.append(run_case(n, lambda: infer_int8(bb, b, args)))
+                continue
             bf16 = prec == "bf16"
             suffix = "-bf16" if bf16 else ""
             for path in ("eager", "torchscript-frozen"):
@@ -238,6 +272,8 @@ def main():
                     if sel(n):
                         cases.append(run_case(n, lambda: infer(bb, path, b, args, bf16)))
         for prec in args.precisions:
+            if prec == "int8":
+                continue
             bf16 = prec == "bf16"
             n = "%s/train-step%s/b%d" % (bb, "-bf16" if bf16 else "", args.train_batch)
             if sel(n):

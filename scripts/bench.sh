@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks, side by side with PyTorch: `facenet bench` then the same cases (fp32 and bf16) in
-# PyTorch from Python (Debian's python3-torch; only this comparison uses Python), in one run on
+# Benchmarks, side by side with PyTorch: `facenet bench` then the same cases (fp32, bf16, and int8
+# by PyTorch's FX graph-mode post-training quantization) in PyTorch from Python (Debian's python3-torch; only this comparison uses Python), in one run on
 # one machine, printing ours/theirs ratios. PyTorch runs twice: stock, and tuned as a PyTorch
 # user would tune it here (glibc malloc kept from returning memory: MALLOC_MMAP_MAX_=0
 # MALLOC_TRIM_THRESHOLD_=<huge>; channels-last). The tuned ratio is the honest one. Figures land

@@ -68,13 +68,21 @@ BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const
   if (bf16 && cpu_features().avx512_bf16)
     run_case("cpu/bf16-dot-peak", "GFLOP/s", [&] { return bench_bf16_dot_peak(o); });
   for (const auto& precision : o.precisions)
-    run_case("cpu/conv3x3-" + precision, "GFLOP/s", [&] { return bench_conv_kernel(o, precision); });
+    run_case("cpu/conv3x3-" + precision, "GFLOP/s", [&] {
+      return precision == "int8" ? bench_conv_kernel_int8(o) : bench_conv_kernel(o, precision);
+    });
   for (const auto& backbone : o.backbones) {
     const auto macs = run_isolated([&] { return bench_macs(o, backbone); });
     flop_per_image = macs.error.empty() ? 2.0 * std::stod(macs.output) : 0;
     if (flop_per_image > 0) spdlog::info("[bench] {}: {:.3f} GMAC per image", backbone, flop_per_image / 2e9);
     // fp32 cases keep their names; bf16 ones add "-bf16" (ONNX runs in OpenCV's fp32 only).
     for (const auto& precision : o.precisions) {
+      if (precision == "int8") {  // one path: facenet quantize's module on LibTorch's quantized kernels
+        for (int64_t b : o.inference_batches)
+          run_case(fmt::format("{}/infer-int8/b{}", backbone, b), "img/s",
+                   [&, b] { return bench_int8_inference(o, backbone, b); });
+        continue;
+      }
       const std::string suffix = precision == "fp32" ? "" : "-" + precision;
       for (const char* path : {"eager", "optimised", "onnx-opencv"}) {
         if (suffix.size() && std::string(path) == "onnx-opencv") continue;
@@ -85,6 +93,7 @@ BenchReport run_benchmarks(const BenchOptions& o, const std::function<void(const
     }
     flop_per_image = 0;
     for (const auto& precision : o.precisions) {
+      if (precision == "int8") continue;  // inference only
       const std::string suffix = precision == "fp32" ? "" : "-" + precision;
       run_case(fmt::format("{}/train-step{}/b{}", backbone, suffix, o.train_batch), "img/s",
                [&] { return bench_train_step(o, backbone, precision); });

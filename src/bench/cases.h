@@ -51,6 +51,14 @@ std::string bench_bf16_dot_peak(const BenchOptions& o);
 /// instruction-level bf16 gain the library's kernels pass on here.
 std::string bench_conv_kernel(const BenchOptions& o, const std::string& precision);
 
+/// Embeddings per second of `backbone`'s int8 network (as facenet quantize writes it, calibrated
+/// on a few synthetic faces) at batch `batch` (int8_case.cpp).
+std::string bench_int8_inference(const BenchOptions& o, const std::string& backbone, int64_t batch);
+
+/// GOP/s of bench_conv_kernel's convolution with LibTorch's quantized oneDNN kernel (quint8
+/// activations, per-channel qint8 weights) (int8_case.cpp).
+std::string bench_conv_kernel_int8(const BenchOptions& o);
+
 /// One probe against o.identify_rows random unit embeddings (eval::identity_distances + the 5
 /// nearest identities), as `facenet identify` does after loading a gallery: milliseconds per probe
 /// (median over o.seconds of calls).

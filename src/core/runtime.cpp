@@ -15,6 +15,7 @@
 
 #include "facenet/core/cores.h"
 #include "facenet/core/error.h"
+#include "facenet/core/int8_cpu.h"
 #include "facenet/core/precision.h"
 
 namespace facenet {
@@ -83,6 +84,18 @@ std::string loaded_blas() {
 }
 
 namespace {
+// LibTorch's quantized engines, lower case ("onednn, qnnpack"): oneDNN's is the one int8 models use.
+std::string quantized_engines() {
+  std::string out;
+  for (auto e : at::globalContext().supportedQEngines()) {
+    if (e == at::QEngine::NoQEngine) continue;
+    auto name = c10::toString(e);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out += (out.empty() ? "" : ", ") + name;
+  }
+  return out.empty() ? "none" : out;
+}
+
 std::string cpu_model_and_features() {
   std::ifstream in("/proc/cpuinfo");
   std::string model, flags;
@@ -107,6 +120,9 @@ std::vector<std::pair<std::string, std::string>> system_info() {
   const auto caps = device_caps(c10::DeviceType::CPU);
   rows.emplace_back("auto precision", std::string(caps.cpu.bf16_outruns_fp32() ? "bf16" : "fp32") + " (" +
                                           bf16_speed_note(caps) + ")");
+  // int8 runs only from a file facenet quantize wrote; inference_dtype auto never picks it.
+  rows.emplace_back("int8", "instructions: " + describe(int8_instructions()) + "; quantized engines: " + quantized_engines() +
+                                "; runs from an int8 model file (facenet quantize), never chosen by auto");
   rows.emplace_back("intra-op threads", std::to_string(at::get_num_threads()));
   rows.emplace_back("oneDNN (mkldnn)", at::hasMKLDNN() ? "yes" : "no");
   rows.emplace_back("BLAS loaded", loaded_blas());

@@ -164,7 +164,11 @@ void export_onnx(models::FaceNetImpl& model, const infer::ExportMeta& meta, cons
     throw ConfigError("export.opset: must be in [13, 17] (got " + std::to_string(config.opset) + ")");
   auto graph = build_graph(model);
   if (config.fold_bn) spdlog::info("[export] folded {} BatchNorm layers", fold_batch_norms(graph));
+  export_onnx_graph(graph, meta, config, path);
+}
 
+void export_onnx_graph(const models::Graph& graph, const infer::ExportMeta& meta, const ExportConfig& config,
+                       const std::string& path, const OnnxEdit& edit) {
   onnx::ModelProto proto;
   proto.set_ir_version(config.opset <= 14 ? 7 : 8);
   proto.set_producer_name("facenet-cpp");
@@ -183,6 +187,7 @@ void export_onnx(models::FaceNetImpl& model, const infer::ExportMeta& meta, cons
   set_shape(g->add_output(), "embeddings", {meta.embedding_size});
   OnnxWriter writer(*g);
   for (const auto& op : graph.ops) writer.emit(op, graph.output);
+  if (edit) edit(proto);
 
   try {
     onnx::checker::check_model(proto);

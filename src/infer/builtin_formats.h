@@ -7,7 +7,8 @@ namespace facenet::infer {
 
 NetworkFormat onnx_format();        ///< ONNX exports run by OpenCV DNN (onnx_format.cpp)
 NetworkFormat torchscript_format(); ///< TorchScript exports (torchscript_format.cpp)
-NetworkFormat checkpoint_format();  ///< training checkpoints: loaded, never written (checkpoint_format.cpp)
+NetworkFormat checkpoint_format();
+NetworkFormat int8_format();        ///< int8 models written by `facenet quantize` (int8_format.cpp)  ///< training checkpoints: loaded, never written (checkpoint_format.cpp)
 
 /// The zip signature every torch archive (checkpoint, TorchScript export, state dict) starts with.
 inline bool is_zip(const std::string& head) { return head.rfind(std::string("PK\x03\x04", 4), 0) == 0; }

@@ -54,6 +54,7 @@ LoadedNetwork load_as(const NetworkFormat& row, const std::string& path, Inferen
 NetworkFormats builtin_formats() {
   NetworkFormats table;
   table.add(onnx_format());
+  table.add(int8_format());  // before torchscript: an int8 model also holds extra/meta.json
   table.add(torchscript_format());
   table.add(checkpoint_format());
   return table;

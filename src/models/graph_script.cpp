@@ -82,6 +82,8 @@ class ScriptWriter {
 
 }  // namespace
 
+std::string script_statement(const Op& op, torch::jit::Module& module) { return ScriptWriter(module).line(op); }
+
 torch::jit::Module to_script_module(const Graph& graph) {
   torch::jit::Module m("FaceNetEmbedding");
   ScriptWriter writer(m);

@@ -11,12 +11,16 @@
 #include "facenet/export/insightface.h"
 #include "facenet/export/state_dict.h"
 #include "facenet/infer/meta.h"
+#include "facenet/infer/network_format.h"
 #include "facenet/models/facenet.h"
 
 namespace facenet::tasks {
 
 std::string run_export(const std::string& checkpoint, const ExportConfig& config, const std::string& out) {
   const auto& format = exporting::formats().writer(config.format);  // an unknown name fails first
+  if (infer::network_formats().format_of(checkpoint).name == "int8")
+    throw Error("'" + checkpoint + "' is an int8 model: export reads checkpoints; its QDQ ONNX graph is written by "
+                "facenet quantize --onnx OUT.onnx");
   const auto opened = Checkpoint::open(checkpoint);
   const auto meta = infer::meta_from_checkpoint(opened);
   auto model = models::make_model(opened.info().config.model);

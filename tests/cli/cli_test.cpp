@@ -71,7 +71,7 @@ TEST(Cli, ShippedConfigsAreValid) {
 
 TEST(Cli, ThreadsMeansTheSameInEveryCommand) {
   for (const char* sub : {"info", "synth", "align", "bench", "eval", "embed", "identify", "enroll", "eval-identify",
-                          "cluster"}) {
+                          "cluster", "quantize"}) {
     const auto r = run_cli(std::string(sub) + " --help");
     ASSERT_EQ(r.code, 0) << sub << r.output;
     const auto at = r.output.find("--threads");

@@ -177,7 +177,7 @@ TEST(CliExport, CheckInfoAndHelpReadTheFormatTable) {
 
   r = run_cli("info");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find("network formats: onnx (load, write), torchscript (load, write), checkpoint (load), "
+  EXPECT_NE(r.output.find("network formats: onnx (load, write), int8 (load), torchscript (load, write), checkpoint (load), "
                           "state-dict (write)\n"),
             std::string::npos)
       << r.output;

@@ -63,15 +63,17 @@ TEST(NetworkFormats, BuiltInRowsAreCompleteAndSniffedInOrder) {
   std::vector<std::string> names;
   for (const auto& f : table.rows()) names.push_back(f.name);
   // The inference layer's loaders first (sniffing order), then what export alone adds.
-  ASSERT_GE(names.size(), 4u);
-  EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + 3),
-            (std::vector<std::string>{"onnx", "torchscript", "checkpoint"}));
+  // int8 before torchscript: an int8 model also carries a TorchScript export's extra/meta.json.
+  ASSERT_GE(names.size(), 5u);
+  EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + 4),
+            (std::vector<std::string>{"onnx", "int8", "torchscript", "checkpoint"}));
   EXPECT_NE(table.find("state-dict"), nullptr);
   for (const auto* name : {"onnx", "torchscript"}) {
     const auto* f = table.find(name);
     EXPECT_TRUE(f->sniff && f->load && f->write) << name;  // one row: the loader and the writer
   }
   EXPECT_FALSE(table.find("checkpoint")->write);  // read, never exported
+  EXPECT_FALSE(table.find("int8")->write);        // written by facenet quantize, not export
   EXPECT_FALSE(table.find("state-dict")->load);   // written, never loaded as a network
   for (const auto& f : tasks::list_formats()) {
     EXPECT_FALSE(f.kind.empty()) << f.name;
@@ -103,8 +105,8 @@ TEST(NetworkFormats, FilesOfNoFormatAreRefusedNamingThem) {
   const auto text = test::temp_path("notes.txt");
   write_file_atomic(text, "person0/0.png,0.1,0.2\n");
   const auto message = error_of([&] { infer::load_network(text); });
-  EXPECT_NE(message.find("notes.txt' is not a facenet model (expected one of: onnx export, torchscript export, "
-                         "checkpoint"),
+  EXPECT_NE(message.find("notes.txt' is not a facenet model (expected one of: onnx export, int8 model, "
+                         "torchscript export, checkpoint"),
             std::string::npos)
       << message;
   EXPECT_NE(error_of([] { infer::load_network("/no/such/model.onnx"); }).find("'/no/such/model.onnx' does not exist"),

@@ -2,7 +2,8 @@
 // the content digest and loads it. The first byte picks the target:
 //   bit 0 clear: the rest is the model file, through load_network;
 //   bit 0 set:   the rest is an export's meta.json / facenet.meta text, through meta_from_json
-//                (what both export kinds carry), without the archive around it.
+//                (what both export kinds carry), without the archive around it; with bit 1
+//                also set, an int8 model's int8.json through int8_record_from_json.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "facenet/core/error.h"
+#include "facenet/infer/int8_model.h"
 #include "facenet/infer/meta.h"
 #include "facenet/infer/network_loader.h"
 #include "fuzz_support.h"
@@ -19,7 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)init;
   if (size == 0) return 0;
   try {
-    if (data[0] & 1) {
+    if ((data[0] & 3) == 3) {
+      auto record = facenet::infer::int8_record_from_json(
+          std::string(reinterpret_cast<const char*>(data + 1), size - 1), "fuzz int8.json");
+      (void)facenet::infer::int8_record_to_json(record);
+    } else if (data[0] & 1) {
       auto meta = facenet::infer::meta_from_json(std::string(reinterpret_cast<const char*>(data + 1), size - 1),
                                                  "fuzz meta.json");
       (void)facenet::infer::meta_to_json(meta);

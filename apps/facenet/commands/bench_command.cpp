@@ -24,9 +24,9 @@ void register_bench(CLI::App& app) {
   cmd->add_option("--lfw", o->lfw_dir, "LFW image folder: also time the LFW protocol (needs --pairs)");
   cmd->add_option("--pairs", o->lfw_pairs, "LFW pairs.txt for --lfw");
   cmd->add_option("--identify-rows", o->identify_rows, "Gallery embeddings for the identify case")->capture_default_str();
-  cmd->add_option("--precisions", o->precisions, "Precisions of the network cases (fp32, bf16)")
+  cmd->add_option("--precisions", o->precisions, "Precisions of the network cases (fp32, bf16, int8: inference only)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   cmd->add_option("--only", o->only, "Run only cases whose name contains one of these, e.g. --only mobilenet/infer");
   cmd->callback([o, out] {
     use_threads(o->threads);

@@ -22,6 +22,7 @@
   X(eval_embeddings)        \
   X(export)                 \
   X(import)                 \
+  X(quantize)               \
   X(embed)                  \
   X(verify)                 \
   X(identify)               \

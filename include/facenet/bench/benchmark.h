@@ -22,9 +22,10 @@ struct BenchOptions {
   std::string lfw_dir, lfw_pairs; ///< LFW evaluation wall time when both are given
   std::string scratch_dir;        ///< temporary files (exports, generated images); empty = system temp
   std::vector<std::string> only;  ///< run only cases whose name contains one of these
-  /// Precisions of the network cases: "fp32" and "bf16" (bf16 cases are named "...-bf16"; on a
-  /// CPU without native bf16 they report that instead of a figure).
-  std::vector<std::string> precisions{"fp32", "bf16"};
+  /// Precisions of the network cases: "fp32", "bf16" (bf16 cases are named "...-bf16"; on a
+  /// CPU without native bf16 they report that instead of a figure) and "int8" (inference only:
+  /// "<backbone>/infer-int8/bN", the network facenet quantize writes, and cpu/conv3x3-int8).
+  std::vector<std::string> precisions{"fp32", "bf16", "int8"};
   int64_t identify_rows = 100000;       ///< gallery embeddings for the identify case
   int64_t identify_identities = 10000;  ///< identities they belong to (rows / identities each)
   int64_t identify_dim = 128;

@@ -2,11 +2,19 @@
 // Writers for the three export formats. Each writes only the embedding network in
 // inference mode (dropout off, BatchNorm with running statistics) and carries `meta`.
 // Files are written atomically; errors are facenet::Error naming the file.
+#include <functional>
 #include <string>
 
 #include "facenet/core/config.h"
 #include "facenet/infer/meta.h"
 #include "facenet/models/facenet.h"
+
+namespace onnx {
+class ModelProto;
+}
+namespace facenet::models {
+struct Graph;
+}
 
 namespace facenet::exporting {
 
@@ -15,6 +23,15 @@ namespace facenet::exporting {
 /// metadata_props["facenet.meta"] and in the sidecar `<path>.json`.
 void export_onnx(models::FaceNetImpl& model, const infer::ExportMeta& meta, const ExportConfig& config,
                  const std::string& path);
+
+/// The hook of export_onnx_graph: edits the model after the ops are emitted, before the check
+/// and the digest (the int8 writer, src/quantize/onnx_qdq.cpp, adds its QDQ nodes here).
+using OnnxEdit = std::function<void(onnx::ModelProto&)>;
+/// export_onnx's writer for a layer graph already built (and folded) by the caller: values are
+/// named "input", "v<id>" and "embeddings" (the graph's output), initializers "<op>.weight" and
+/// "<op>.bias"; `edit`, when given, runs before onnx::checker. config.fold_bn is not read.
+void export_onnx_graph(const models::Graph& graph, const infer::ExportMeta& meta, const ExportConfig& config,
+                       const std::string& path, const OnnxEdit& edit = {});
 
 /// TorchScript module (forward: (N, 3, S, S) -> (N, D) unit-norm embeddings), loadable by
 /// torch::jit::load and torch.jit.load; metadata as attribute `facenet_meta` and extra file `meta.json`.

@@ -1,5 +1,5 @@
 #pragma once
-// facenet::Embedder: the deployment API. Loads an exported model (TorchScript or ONNX) or a
+// facenet::Embedder: the deployment API. Loads an exported model (TorchScript, ONNX, int8) or a
 // training checkpoint, embeds BGR images (as cv::imread gives them) with the preprocessing stored
 // in the model, and compares embeddings at the stored verification threshold. Torch-free.
 #include <array>

@@ -67,4 +67,9 @@ int64_t count_ptflops(const Graph& graph, int64_t image_size);
 /// eager modules'; weights are registered as parameters. Throws on a compilation failure.
 torch::jit::Module to_script_module(const Graph& graph);
 
+/// One op as the TorchScript statement to_script_module writes for it ("v<out> = ..." over
+/// inputs named x (value 0) and v<id>), registering its tensors as parameters of `module`.
+/// The hook through which other writers (the int8 one, quantize/) emit the ops they keep in fp32.
+std::string script_statement(const Op& op, torch::jit::Module& module);
+
 }  // namespace facenet::models
