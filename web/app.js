@@ -222,6 +222,7 @@ async function selftest(b64) {
     const e = await enrol([file]);
     const s = await search(file);
     out.textContent = `detected ${d.faces.length}; enrolled ${e.accepted.length}; search: ${s.faces.map((f) => f.label).join(', ')}`;
+    document.querySelector('nav button[data-tab="search"]').click();  // the result, names drawn
     document.body.dataset.selftest = 'done';
   } catch (err) {
     out.textContent = 'error: ' + err.message;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,6 +74,7 @@ BenchServeRow run_one(const BenchServeOptions& o, bool batching, int clients, co
     threads.emplace_back([&] {
       httplib::Client c("127.0.0.1", port);
       c.set_keep_alive(true);
+      c.set_tcp_nodelay(true);
       c.set_read_timeout(60, 0);
       std::vector<double> mine;
       int64_t bad = 0;
@@ -145,6 +147,12 @@ SearchFigure bench_search(int64_t faces, int64_t dim, int64_t probes) {
   }
   std::vector<double> ms;
   double total = 0;
+  auto cpu_now = [] {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+  };
+  const double cpu_start = cpu_now();
   for (int64_t p = 0; p < probes; ++p) {
     for (auto& x : v) x = normal(rng);
     const auto t0 = Clock::now();
@@ -161,6 +169,7 @@ SearchFigure bench_search(int64_t faces, int64_t dim, int64_t probes) {
   s.p50_ms = percentile(ms, 0.5);
   s.p99_ms = percentile(ms, 0.99);
   s.mean_ms = probes > 0 ? total / probes : 0;
+  s.cpu_ms = probes > 0 ? (cpu_now() - cpu_start) / probes : 0;
   return s;
 }
 

@@ -10,29 +10,21 @@
 namespace facenet::serve {
 
 namespace {
-/// Dot products of `rows` rows of `m` with `q`, four rows at a time over contiguous memory so the
-/// compiler keeps four accumulators in vector registers (the search is bound by reading the matrix).
+/// Dot products of `rows` rows of `m` with `q`. Each row is summed in 16 independent lanes
+/// (added up at the end), which the compiler turns into vector instructions without reordering
+/// any one lane's float additions (a plain reduction would need -ffast-math); the search is
+/// then bound by reading the matrix.
 void dots(const float* m, int64_t rows, int64_t dim, const float* q, float* out) {
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) {
+  constexpr int64_t kLanes = 16;
+  const int64_t whole = dim / kLanes * kLanes;
+  for (int64_t r = 0; r < rows; ++r) {
     const float* a = m + r * dim;
-    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#pragma GCC ivdep
-    for (int64_t j = 0; j < dim; ++j) {
-      const float x = q[j];
-      s0 += a[j] * x;
-      s1 += a[dim + j] * x;
-      s2 += a[2 * dim + j] * x;
-      s3 += a[3 * dim + j] * x;
-    }
-    out[r] = s0;
-    out[r + 1] = s1;
-    out[r + 2] = s2;
-    out[r + 3] = s3;
-  }
-  for (; r < rows; ++r) {
+    float acc[kLanes] = {};
+    for (int64_t j = 0; j < whole; j += kLanes)
+      for (int64_t k = 0; k < kLanes; ++k) acc[k] += a[j + k] * q[j + k];
     float s = 0;
-    for (int64_t j = 0; j < dim; ++j) s += m[r * dim + j] * q[j];
+    for (int64_t j = whole; j < dim; ++j) s += a[j] * q[j];
+    for (int64_t k = 0; k < kLanes; ++k) s += acc[k];
     out[r] = s;
   }
 }
@@ -62,6 +54,9 @@ void FaceIndex::add(int64_t face, int64_t person, const std::vector<float>& embe
   matrix_.insert(matrix_.end(), unit.begin(), unit.end());
   faces_.push_back(face);
   persons_.push_back(person);
+  auto [it, fresh] = slot_of_.try_emplace(person, static_cast<int32_t>(slot_person_.size()));
+  if (fresh) slot_person_.push_back(person);
+  slots_.push_back(it->second);
 }
 
 void FaceIndex::remove_rows(const std::vector<int64_t>& rows) {
@@ -72,10 +67,12 @@ void FaceIndex::remove_rows(const std::vector<int64_t>& rows) {
       std::copy_n(matrix_.begin() + last * dim_, dim_, matrix_.begin() + r * dim_);
       faces_[r] = faces_[last];
       persons_[r] = persons_[last];
+      slots_[r] = slots_[last];
     }
     matrix_.resize(static_cast<size_t>(last * dim_));
     faces_.pop_back();
     persons_.pop_back();
+    slots_.pop_back();
   }
 }
 
@@ -104,16 +101,15 @@ std::vector<Match> FaceIndex::search(const std::vector<float>& probe, int64_t k)
   const auto rows = static_cast<int64_t>(faces_.size());
   std::vector<float> sims(static_cast<size_t>(rows));
   dots(matrix_.data(), rows, dim_, q.data(), sims.data());
-  // Best face per person.
-  std::unordered_map<int64_t, size_t> best;
-  best.reserve(256);
+  // Best face per person (a person without rows left keeps row -1 and is skipped).
+  std::vector<int64_t> best(slot_person_.size(), -1);
   for (int64_t r = 0; r < rows; ++r) {
-    auto [it, fresh] = best.try_emplace(persons_[r], static_cast<size_t>(r));
-    if (!fresh && sims[r] > sims[it->second]) it->second = static_cast<size_t>(r);
+    auto& b = best[static_cast<size_t>(slots_[r])];
+    if (b < 0 || sims[r] > sims[b]) b = r;
   }
   std::vector<Match> out;
-  out.reserve(best.size());
-  for (const auto& [person, r] : best) out.push_back({person, faces_[r], sims[r]});
+  for (size_t s = 0; s < best.size(); ++s)
+    if (best[s] >= 0) out.push_back({slot_person_[s], faces_[best[s]], sims[best[s]]});
   const auto keep = std::min<size_t>(out.size(), static_cast<size_t>(std::max<int64_t>(0, k)));
   std::partial_sort(out.begin(), out.begin() + keep, out.end(), [](const Match& a, const Match& b) {
     return a.similarity != b.similarity ? a.similarity > b.similarity : a.person < b.person;

@@ -120,7 +120,11 @@ Server::Server(const ServeConfig& config) : impl_(std::make_unique<Impl>()) {
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(config.request_timeout_s * 1000));
   http.set_read_timeout(timeout);
   http.set_write_timeout(timeout);
+  // Replies leave at once: with Nagle's algorithm, a reply written in two parts waits for the
+  // client's delayed ACK (about 40 ms a request on loopback).
+  http.set_tcp_nodelay(true);
   http.set_keep_alive_timeout(5);
+  http.set_keep_alive_max_count(100000);  // the library's default (5) closes busy clients' connections
   const auto threads = static_cast<size_t>(config.max_connections);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 }

@@ -11,6 +11,7 @@
 
 #include "facenet/infer/gallery.h"
 #include "serve/serve_fixture.h"
+#include "support/cli_runner.h"
 #include "support/process.h"
 
 using namespace facenet;
@@ -119,7 +120,7 @@ TEST(ServeProcess, KillNineKeepsEveryAcknowledgedEnrolment) {
         }
       }
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 1500)(rng)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(500, 2500)(rng)));
     ::kill(child.pid, SIGKILL);
     EXPECT_EQ(wait_for(child.pid, 10), 128 + SIGKILL);
     stop = true;
@@ -132,7 +133,11 @@ TEST(ServeProcess, KillNineKeepsEveryAcknowledgedEnrolment) {
   c.set_read_timeout(10, 0);
   const auto faces = "/v1/collections/" + std::to_string(col) + "/persons/" + std::to_string(person) + "/faces";
   std::set<std::string> stored;
-  for (const auto& f : json_of(c.Get(faces))["faces"]) stored.insert(f["source"].get<std::string>());
+  auto listed = c.Get(faces);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  const auto listing = json_of(listed);  // kept: a range-for over a temporary's member would dangle
+  for (const auto& f : listing["faces"]) stored.insert(f["source"].get<std::string>());
   for (const auto& name : acknowledged) EXPECT_TRUE(stored.count(name)) << name << " was acknowledged and is lost";
   // Nothing but attempted enrolments (at most one unacknowledged per kill), each whole.
   int unacknowledged = 0;

@@ -29,7 +29,7 @@ void register_bench_serve(CLI::App& app) {
       if (o->search_faces <= 0) break;
       const auto s = serve::bench_search(o->search_faces, dim);
       std::cout << "search: " << s.faces << " faces x " << s.dim << "-d, " << s.probes << " probes: p50 " << s.p50_ms
-                << " ms, p99 " << s.p99_ms << " ms, mean " << s.mean_ms << " ms per probe\n";
+                << " ms, p99 " << s.p99_ms << " ms, mean " << s.mean_ms << " ms per probe (CPU time " << s.cpu_ms << " ms)\n";
     }
     const auto rows = serve::run_bench_serve(*o);
     std::cout << serve::bench_serve_table(rows);

@@ -39,6 +39,10 @@ class FaceIndex {
   std::vector<float> matrix_;     ///< rows x dim
   std::vector<int64_t> faces_;    ///< per row
   std::vector<int64_t> persons_;  ///< per row
+  // Persons as dense slots, so that the best face of each is found with an array, not a map.
+  std::vector<int32_t> slots_;               ///< per row
+  std::vector<int64_t> slot_person_;         ///< per slot
+  std::unordered_map<int64_t, int32_t> slot_of_;
 };
 
 }  // namespace facenet::serve
