@@ -64,7 +64,7 @@ float cosine(const std::vector<float>& a, const std::vector<float>& b) {
 ApiReply json_reply(int status, const json& body) {
   ApiReply r;
   r.status = status;
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);  // file names may not be UTF-8
   return r;
 }
 

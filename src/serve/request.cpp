@@ -9,7 +9,10 @@
 namespace facenet::serve {
 
 std::string error_body(const std::string& code, const std::string& message) {
-  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  // Messages quote the request (a path, a file name): bytes that are not UTF-8 are replaced,
+  // not thrown on (found by serve_request_fuzz).
+  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump(-1, ' ', false,
+                                                                                 nlohmann::json::error_handler_t::replace);
 }
 
 namespace {
@@ -113,6 +116,9 @@ nlohmann::json parse_json_object(const std::string& body) {
     j = nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     throw HttpError(400, "bad_json", fmt::format("the body is not JSON (at byte {})", e.byte));
+  } catch (const nlohmann::json::exception& e) {
+    // A number too large for a double (out_of_range 406; found by serve_request_fuzz).
+    throw HttpError(400, "bad_json", "the body is not JSON the server can read: a number out of range");
   }
   if (!j.is_object()) throw HttpError(400, "bad_json", "the body must be a JSON object");
   return j;

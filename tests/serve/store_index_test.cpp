@@ -142,3 +142,29 @@ TEST(Request, RoutesAndTheirErrors) {
   EXPECT_FALSE(key_matches("Bearer k12", "", "k1"));
   EXPECT_FALSE(key_matches("", "", "k1"));
 }
+
+// serve_request_fuzz's finding (tests/fuzz/crashes/serve_request_fuzz/invalid-utf8-message): a
+// message quoting request bytes that are not UTF-8 made the JSON writer throw (a 500 instead of
+// the 404 the request deserved).
+TEST(Request, ErrorBodiesQuotingNonUtf8BytesAreValidJson) {
+  try {
+    match_route("GET", "/v1/\xff\xfe");
+    FAIL() << "matched";
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.status(), 404);
+    const auto body = nlohmann::json::parse(error_body(e.code(), e.what()));
+    EXPECT_EQ(body["error"]["code"], "not_found");
+  }
+}
+
+// serve_request_fuzz's second finding (crashes/serve_request_fuzz/number-overflow): a number too
+// large for a double is nlohmann's out_of_range, not a parse_error, and escaped as a 500.
+TEST(Request, AnOverflowingNumberIsBadJson) {
+  try {
+    parse_json_object("{\"threshold\": 966E666666666666}");
+    FAIL() << "parsed";
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_EQ(e.code(), "bad_json");
+  }
+}
