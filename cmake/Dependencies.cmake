@@ -21,6 +21,17 @@ facenet_require(nlohmann_json nlohmann-json3-dev)
 facenet_require(ONNX libonnx-dev)
 facenet_require(Protobuf libprotobuf-dev)
 facenet_require(ZLIB zlib1g-dev)
+# `facenet serve`: SQLite (the gallery database) and cpp-httplib (Debian builds it as a shared
+# library whose class layouts follow the macros its .pc file sets, so they come from there).
+facenet_require(SQLite3 libsqlite3-dev)
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
+endif()
+if(NOT HTTPLIB_FOUND)
+  message(FATAL_ERROR "facenet-cpp: cpp-httplib not found. Install the Debian package 'libcpp-httplib-dev' "
+    "(all dependencies: sudo bash scripts/install-deps.sh).")
+endif()
 if(NOT Protobuf_PROTOC_EXECUTABLE)
   message(FATAL_ERROR "facenet-cpp: protoc not found (it generates the TensorBoard event messages). "
     "Install the Debian package 'protobuf-compiler' (sudo bash scripts/install-deps.sh).")

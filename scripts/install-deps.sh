@@ -14,6 +14,8 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   zlib1g-dev              # CRC-32 of the zip entries in checkpoints/exports without a digest
   clang-14 libfuzzer-14-dev  # scripts/fuzz.sh: the libFuzzer harnesses (tests/fuzz)
+  libsqlite3-dev libcpp-httplib-dev  # facenet serve: the gallery database and the HTTP server
+  chromium                # tests/serve: the web page driven headless (the test skips without it)
 )
 
 missing=()

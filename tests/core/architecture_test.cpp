@@ -90,7 +90,7 @@ std::string join(const std::vector<std::string>& lines) {
 TEST(Architecture, LayerMapIsReadable) {
   const auto map = read_layer_map(fs::path(FACENET_SOURCE_DIR) / "docs" / "architecture.md");
   for (const char* area : {"core", "data", "models", "losses", "checkpoint", "infer", "eval", "export", "train", "tasks",
-                           "bench", "apps"})
+                           "bench", "serve", "apps"})
     EXPECT_TRUE(map.count(area)) << area;
   EXPECT_TRUE(map.at("core").empty());
   EXPECT_TRUE(map.at("eval").count("infer"));

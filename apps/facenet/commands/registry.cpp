@@ -29,7 +29,9 @@
   X(check)                  \
   X(enroll)                 \
   X(eval_identify)          \
-  X(cluster)
+  X(cluster)                \
+  X(serve)                  \
+  X(bench_serve)
 
 namespace facenet::cli {
 
