@@ -205,12 +205,17 @@ Graph build_graph(models::FaceNetImpl& model) {
   return b.graph;
 }
 
-int fold_batch_norms(Graph& graph) {
-  std::map<int, int> uses, producer;
+ValueUses value_uses(const Graph& graph) {
+  ValueUses out;
   for (size_t i = 0; i < graph.ops.size(); ++i) {
-    for (int v : graph.ops[i].inputs) ++uses[v];
-    producer[graph.ops[i].output] = static_cast<int>(i);
+    for (int v : graph.ops[i].inputs) ++out.uses[v];
+    out.producer[graph.ops[i].output] = static_cast<int>(i);
   }
+  return out;
+}
+
+int fold_batch_norms(Graph& graph) {
+  auto [uses, producer] = value_uses(graph);
   std::vector<bool> removed(graph.ops.size(), false);
   int folds = 0;
   for (size_t i = 0; i < graph.ops.size(); ++i) {

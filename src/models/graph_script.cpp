@@ -11,22 +11,25 @@
 #include "facenet/models/graph.h"
 
 namespace facenet::models {
-namespace {
-
-std::string ident(const std::string& s) {
-  std::string out = s;
+std::string script_identifier(const std::string& name) {
+  std::string out = name;
   for (auto& c : out)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   return out;
 }
 
-std::string list(const std::array<int64_t, 2>& a) { return fmt::format("[{}, {}]", a[0], a[1]); }
-// A Python float literal that parses back to `v` exactly.
-std::string num(double v) {
+std::string script_float(double v) {
   auto s = fmt::format("{:.17g}", v);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
   return s;
 }
+
+namespace {
+
+std::string ident(const std::string& s) { return script_identifier(s); }
+
+std::string list(const std::array<int64_t, 2>& a) { return fmt::format("[{}, {}]", a[0], a[1]); }
+std::string num(double v) { return script_float(v); }
 
 class ScriptWriter {
  public:

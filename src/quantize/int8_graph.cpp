@@ -19,19 +19,6 @@ using models::Op;
 using models::OpKind;
 namespace {
 
-std::string ident(const std::string& s) {
-  std::string out = s;
-  for (auto& c : out)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return out;
-}
-
-std::string num(double v) {
-  auto s = fmt::format("{:.17g}", v);
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
-}
-
 // Module::define's default resolver knows `torch` (aten) only; the quantized kernels are
 // `ops.quantized.*`, the spelling LibTorch's own serialised code uses for them.
 struct OpsNamespace : torch::jit::SugaredValue {
@@ -146,7 +133,7 @@ class Int8Writer {
 
   std::string fname(int v) const { return v == 0 ? "x" : "v" + std::to_string(v); }
   std::string qname(int v) const { return "q" + std::to_string(v); }
-  std::string qargs(int v) const { return fmt::format("{}, {}", num(qp_[v].scale), qp_[v].zero_point); }
+  std::string qargs(int v) const { return fmt::format("{}, {}", models::script_float(qp_[v].scale), qp_[v].zero_point); }
 
   void need_q(int v) {
     if (has_q_[v]) return;
@@ -170,7 +157,7 @@ class Int8Writer {
   void weighted(const Op& op, int out, bool relu) {
     const int in = op.inputs[0];
     need_q(in);
-    const auto attr = "w_" + ident(op.name);
+    const auto attr = "w_" + models::script_identifier(op.name);
     const auto packed = packed_weight(op);
     m_.register_attribute(attr, packed.type(), packed);
     const char* fn = op.kind == OpKind::Linear ? "linear" : relu ? "conv2d_relu" : "conv2d";
@@ -218,11 +205,7 @@ class Int8Writer {
 }  // namespace
 
 int fold_scales(Graph& graph) {
-  std::map<int, int> uses, producer;
-  for (size_t i = 0; i < graph.ops.size(); ++i) {
-    for (int v : graph.ops[i].inputs) ++uses[v];
-    producer[graph.ops[i].output] = static_cast<int>(i);
-  }
+  auto [uses, producer] = models::value_uses(graph);
   std::vector<bool> removed(graph.ops.size(), false);
   int folds = 0;
   for (size_t i = 0; i < graph.ops.size(); ++i) {

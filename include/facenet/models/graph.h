@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <array>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,18 @@ struct Graph {
 
 /// The eval-mode embedding network of `model` (dropout dropped; tensors are detached CPU copies).
 Graph build_graph(models::FaceNetImpl& model);
+
+/// For each value: how many ops read it (`uses`) and the index of the op that writes it (`producer`).
+struct ValueUses {
+  std::map<int, int> uses, producer;
+};
+ValueUses value_uses(const Graph& graph);
+
+/// A module path as a TorchScript identifier (every non-alphanumeric character becomes '_'): the
+/// names the generated modules register their tensors under.
+std::string script_identifier(const std::string& name);
+/// A Python float literal that parses back to `v` exactly.
+std::string script_float(double v);
 
 /// Folds every BatchNorm whose input is a Conv or Linear output used only by it into that op
 /// (computed in double precision). Returns the number of folds.
