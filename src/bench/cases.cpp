@@ -30,13 +30,16 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 Config base_config(const BenchOptions& o, const std::string& backbone) {
+  // insightface's networks run as arcface_torch runs them: 112 px, 512-d (the backbone's name is
+  // read at 112 px first, where every backbone is valid, since validation ties the two).
+  Config probe;
+  probe.data.preprocess.image_size = 112;
+  apply_overrides(probe, {"model.backbone=" + backbone});
+  const bool insightface = is_insightface(probe.model.backbone);
   Config c;
+  c.data.preprocess.image_size = insightface ? 112 : o.image_size;
   apply_overrides(c, {"model.backbone=" + backbone});
-  c.data.preprocess.image_size = o.image_size;
-  if (is_insightface(c.model.backbone)) {  // as arcface_torch runs them: 112 px, 512-d
-    c.data.preprocess.image_size = 112;
-    c.model.embedding_size = 512;
-  }
+  if (insightface) c.model.embedding_size = 512;
   c.runtime.threads = o.threads;
   apply_runtime(c.runtime);
   return c;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "facenet/core/error.h"
+#include "facenet/core/zip_digest.h"
 #include "facenet/core/fs.h"
 #include "facenet/core/script_archive.h"
 #include "python_pickle.h"
@@ -110,6 +111,9 @@ c10::IValue load_legacy(const std::string& text, const std::string& path) {
 
 NamedTensors read_state_dict(const std::string& path) {
   const auto text = read_file(path);
+  // Zip's own CRC-32 per entry, which LibTorch's reader skips: a flipped byte in a downloaded
+  // backbone.pth is refused here rather than loaded as different weights.
+  if (text.rfind("PK\x03\x04", 0) == 0) verify_zip_entries(path);
   c10::IValue value;
   try {
     // Python's state_dict() is an OrderedDict, which LibTorch's unpickler cannot rebuild.

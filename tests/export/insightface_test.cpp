@@ -257,6 +257,19 @@ TEST(InsightfaceImport, AFileThatIsNotAStateDictIsRefused) {
   EXPECT_NE(msg.find("backbone.model."), std::string::npos) << msg;  // the first key found
 }
 
+TEST(InsightfaceImport, AFlippedByteIsRefusedByZipsOwnChecksum) {
+  const auto pth = write_pth(Backbone::MobileFaceNet, 64, 9, "flipped.pth");
+  {
+    std::fstream f(pth, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(pth) / 2));
+    f.put('\x5a');
+  }
+  const auto msg = test::error_of([&] { tasks::run_import("insightface", pth, test::temp_path("f.ckpt"), ""); });
+  EXPECT_NE(msg.find("flipped.pth' is damaged"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("CRC-32"), std::string::npos) << msg;
+  EXPECT_FALSE(fs::exists(test::temp_path("f.ckpt")));
+}
+
 TEST(InsightfaceExport, StateDictInInsightfaceLayoutRoundTrips) {
   const auto pth = write_pth(Backbone::IResNet18, 256, 5, "rt.pth");
   const auto ckpt = test::temp_path("rt.ckpt");
