@@ -103,7 +103,7 @@ struct Api::Impl {
                                   c.model.describe(), runner.identity().describe()));
     std::lock_guard lock(indexes_mutex);
     auto& index = indexes[id];
-    if (!index) index = std::make_shared<FaceIndex>(runner.identity().embedding_size);
+    if (!index) index = std::make_shared<FaceIndex>(runner.identity().embedding_size, config.threads);
     return {c, index};
   }
   PersonRow person(int64_t collection_id, int64_t id) {
@@ -204,10 +204,11 @@ struct Api::Impl {
   }
 
   ApiReply embeddings(const ApiRequest& r) {
+    ModelRunner::Arrival arrival(runner);
     const auto uploads = images(r);
     const auto bgr = decode_or_throw(uploads.front());
     const auto faces = runner.detect(bgr);
-    const auto embeddings = runner.embed(bgr, faces);
+    const auto embeddings = runner.embed(bgr, faces, &arrival);
     json out = json::array();
     for (size_t i = 0; i < faces.size(); ++i) {
       auto j = face_json(faces[i]);
@@ -222,6 +223,7 @@ struct Api::Impl {
     if (uploads.size() != 2)
       throw HttpError(400, "need_two_images",
                       fmt::format("compare takes two images as multipart parts (a and b); got {}", uploads.size()));
+    ModelRunner::Arrival arrival(runner);
     json faces = json::array();
     std::vector<std::vector<float>> e;
     for (const auto& u : uploads) {
@@ -229,7 +231,7 @@ struct Api::Impl {
       auto found = runner.detect(bgr);
       if (found.empty()) throw HttpError(422, "no_face", fmt::format("no face in image '{}'", u.name));
       found.resize(1);  // the largest
-      e.push_back(runner.embed(bgr, found).front());
+      e.push_back(runner.embed(bgr, found, &arrival).front());
       faces.push_back(face_json(found.front()));
     }
     const auto& meta = runner.meta();
@@ -257,7 +259,7 @@ struct Api::Impl {
     const auto c = store.create_collection(name, runner.identity(), threshold);
     {
       std::lock_guard lock(indexes_mutex);
-      indexes[c.id] = std::make_shared<FaceIndex>(runner.identity().embedding_size);
+      indexes[c.id] = std::make_shared<FaceIndex>(runner.identity().embedding_size, config.threads);
     }
     return json_reply(201, collection_json(c, runner.identity()));
   }
@@ -327,6 +329,7 @@ struct Api::Impl {
     }
     auto [c, index] = served_collection(cid);
     person(cid, pid);
+    ModelRunner::Arrival arrival(runner);
     const auto uploads = images(r);
     json accepted = json::array(), rejected = json::array();
     std::vector<FaceRow> rows;
@@ -356,7 +359,7 @@ struct Api::Impl {
       }
       FaceRow row;
       row.source = u.name;
-      row.embedding = runner.embed(d.bgr, found).front();
+      row.embedding = runner.embed(d.bgr, found, &arrival).front();
       rows.push_back(std::move(row));
       kept.push_back(found[0]);
     }
@@ -402,10 +405,11 @@ struct Api::Impl {
       return it == r.query.end() ? std::string() : it->second;
     };
     const auto k = int_parameter("top_k", param("top_k"), 1, 100, 5);
+    ModelRunner::Arrival arrival(runner);
     const auto uploads = images(r);
     const auto bgr = decode_or_throw(uploads.front());
     const auto found = runner.detect(bgr);
-    const auto embeddings = runner.embed(bgr, found);
+    const auto embeddings = runner.embed(bgr, found, &arrival);
     std::map<int64_t, std::string> names;
     for (const auto& p : store.persons(cid)) names[p.id] = p.name;
     json faces = json::array();
@@ -455,7 +459,7 @@ struct Api::Impl {
   }
 
   void rebuild(int64_t cid, const std::shared_ptr<FaceIndex>& old) {
-    auto fresh = std::make_shared<FaceIndex>(old->dim());
+    auto fresh = std::make_shared<FaceIndex>(old->dim(), config.threads);
     for (const auto& f : store.collection_faces(cid)) fresh->add(f.id, f.person, f.embedding);
     {
       std::lock_guard lock(indexes_mutex);
@@ -514,7 +518,7 @@ Api::Api(const ServeConfig& config, Store& store, ModelRunner& runner, Metrics& 
                    c.name, c.faces, c.model.describe());
       continue;
     }
-    auto index = std::make_shared<FaceIndex>(runner.identity().embedding_size);
+    auto index = std::make_shared<FaceIndex>(runner.identity().embedding_size, config.threads);
     for (const auto& f : store.collection_faces(c.id)) index->add(f.id, f.person, f.embedding);
     faces += index->size();
     m.indexes[c.id] = index;

@@ -56,6 +56,7 @@ struct ModelRunner::Impl {
   mutable std::mutex queue_mutex;
   mutable std::condition_variable queue_cv;
   mutable std::deque<Item> queue;
+  mutable int64_t arriving = 0;  ///< Arrivals counted: requests that will queue faces soon
   bool stopping = false;
   std::thread worker;
 
@@ -71,9 +72,10 @@ struct ModelRunner::Impl {
         std::unique_lock lock(queue_mutex);
         queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
         if (queue.empty()) return;  // stopping, nothing left
-        // The first face waits up to max_wait for others to fill the batch.
+        // The first face waits up to max_wait for others to fill the batch, but only while a
+        // request that will bring faces is on its way.
         const auto deadline = queue.front().queued + wait;
-        while (!stopping && queue.size() < max_batch && Clock::now() < deadline)
+        while (!stopping && queue.size() < max_batch && arriving > 0 && Clock::now() < deadline)
           queue_cv.wait_until(lock, deadline);
         const size_t n = std::min(max_batch, queue.size());
         for (size_t i = 0; i < n; ++i) {
@@ -175,7 +177,26 @@ std::vector<detect::Face> ModelRunner::detect(const cv::Mat& bgr) const {
   return faces;
 }
 
-std::vector<std::vector<float>> ModelRunner::embed(const cv::Mat& bgr, const std::vector<detect::Face>& faces) const {
+ModelRunner::Arrival::Arrival(const ModelRunner& runner) : runner_(runner) {
+  std::lock_guard lock(runner_.impl_->queue_mutex);
+  ++runner_.impl_->arriving;
+}
+
+ModelRunner::Arrival::~Arrival() {
+  {
+    std::lock_guard lock(runner_.impl_->queue_mutex);
+    leave();
+  }
+  runner_.impl_->queue_cv.notify_all();
+}
+
+void ModelRunner::Arrival::leave() {
+  if (counted_) --runner_.impl_->arriving;
+  counted_ = false;
+}
+
+std::vector<std::vector<float>> ModelRunner::embed(const cv::Mat& bgr, const std::vector<detect::Face>& faces,
+                                                   Arrival* arrival) const {
   auto& m = *impl_;
   if (faces.empty()) return {};
   auto job = std::make_shared<Job>();
@@ -190,6 +211,7 @@ std::vector<std::vector<float>> ModelRunner::embed(const cv::Mat& bgr, const std
     std::lock_guard lock(m.queue_mutex);
     if (m.stopping) throw HttpError(503, "shutting_down", "the server is shutting down");
     for (auto& item : items) m.queue.push_back(std::move(item));
+    if (arrival) arrival->leave();
     m.metrics.queue_depth(static_cast<int64_t>(m.queue.size()));
   }
   m.queue_cv.notify_all();

@@ -2,6 +2,7 @@
 // requests, read from /metrics.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
 #include <thread>
 
@@ -74,6 +75,24 @@ TEST(ServeState, ConcurrentRequestsShareForwardPasses) {
   EXPECT_LT(singles, batches + 0.5);
   EXPECT_GE(metric(text, "facenet_http_requests_total{route=\"/v1/embeddings\",status=\"200\"}"), 8) << text;
   EXPECT_EQ(metric(text, "facenet_queue_depth"), 0);
+}
+
+// The wait for company is adaptive: with no other request on its way, a face goes through at
+// once instead of waiting out --max-wait-ms (10 s here; the reply comes long before).
+TEST(ServeState, ALoneRequestDoesNotWaitForCompany) {
+  auto config = serve_config(fresh_db("lone.sqlite"));
+  config.max_batch = 16;
+  config.max_wait_ms = 10000;
+  LiveServer s(config);
+  s.client.set_read_timeout(60, 0);
+  for (int i = 0; i < 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = s.client.Post("/v1/embeddings", face_photo(i, 0), "image/png");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
+  }
+  EXPECT_EQ(metric(s.client.Get("/metrics")->body, "facenet_batch_faces_count"), 3);
 }
 
 TEST(ServeState, BatchingOffRunsOneFacePerPass) {

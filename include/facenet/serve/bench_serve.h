@@ -29,7 +29,7 @@ struct BenchServeOptions {
 struct SearchFigure {
   int64_t faces = 0, dim = 0, probes = 0;
   double p50_ms = 0, p99_ms = 0, mean_ms = 0;
-  double cpu_ms = 0;  ///< mean CPU time of the probing thread (what an idle core would take)
+  double cpu_ms = 0;  ///< mean CPU time of a probe, all its threads (the scan is split over the cores)
 };
 SearchFigure bench_search(int64_t faces, int64_t dim, int64_t probes = 200);
 
