@@ -4,14 +4,8 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 #include "facenet/core/error.h"
-#include "facenet/core/fs.h"
-#include "facenet/core/zip_digest.h"
+#include "facenet/core/script_file.h"
 #include "export_formats.h"
 #include "facenet/export/export.h"
 #include "facenet/models/graph.h"
@@ -31,18 +25,7 @@ void export_torchscript(models::FaceNetImpl& model, const infer::ExportMeta& met
   const auto json = infer::meta_to_json(meta);
   m.register_attribute("facenet_meta", c10::StringType::get(), json);
   torch::jit::ExtraFilesMap extra{{"meta.json", json}};
-  // Serialised in memory first: LibTorch's file writer throws from a destructor when a write
-  // fails; our own write reports a full disk cleanly.
-  std::stringstream bytes;  // read back below, so in and out
-  m.save(bytes, extra);
-  write_atomic_with(path, [&](const std::string& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
-    out << bytes.rdbuf();
-    out.flush();
-    if (!out) throw Error(errno ? std::strerror(errno) : "write failed");
-    out.close();
-    seal_zip(tmp);  // the content digest load_network verifies
-  });
+  save_sealed_script(m, extra, path);
 }
 
 infer::NetworkFormat torchscript_writer() {

@@ -214,18 +214,32 @@ ValueUses value_uses(const Graph& graph) {
   return out;
 }
 
-int fold_batch_norms(Graph& graph) {
+int fold_into_producers(Graph& graph, OpKind kind, const std::function<bool(Op& producer, const Op& op)>& fold) {
   auto [uses, producer] = value_uses(graph);
   std::vector<bool> removed(graph.ops.size(), false);
   int folds = 0;
   for (size_t i = 0; i < graph.ops.size(); ++i) {
-    Op& bn = graph.ops[i];
-    if (bn.kind != OpKind::BatchNorm) continue;
-    const int v = bn.inputs[0];
+    const Op& op = graph.ops[i];
+    if (op.kind != kind) continue;
+    const int v = op.inputs[0];
     auto it = producer.find(v);
     if (it == producer.end() || uses[v] != 1 || v == graph.output) continue;
     Op& p = graph.ops[it->second];
-    if (p.kind != OpKind::Conv && p.kind != OpKind::Linear) continue;
+    if (!fold(p, op)) continue;
+    p.output = op.output;
+    removed[i] = true;
+    ++folds;
+  }
+  std::vector<Op> kept;
+  for (size_t i = 0; i < graph.ops.size(); ++i)
+    if (!removed[i]) kept.push_back(std::move(graph.ops[i]));
+  graph.ops = std::move(kept);
+  return folds;
+}
+
+int fold_batch_norms(Graph& graph) {
+  return fold_into_producers(graph, OpKind::BatchNorm, [](Op& p, const Op& bn) {
+    if (p.kind != OpKind::Conv && p.kind != OpKind::Linear) return false;
     // y = (Wx + b - mean) * gamma / sqrt(var + eps) + beta
     const auto scale = bn.weight.to(torch::kDouble) / (bn.running_var.to(torch::kDouble) + bn.value).sqrt();
     std::vector<int64_t> shape(p.weight.dim(), 1);
@@ -235,15 +249,8 @@ int fold_batch_norms(Graph& graph) {
     const auto b = (b0 - bn.running_mean.to(torch::kDouble)) * scale + bn.bias.to(torch::kDouble);
     p.weight = w.to(torch::kFloat);
     p.bias = b.to(torch::kFloat);
-    p.output = bn.output;
-    removed[i] = true;
-    ++folds;
-  }
-  std::vector<Op> kept;
-  for (size_t i = 0; i < graph.ops.size(); ++i)
-    if (!removed[i]) kept.push_back(std::move(graph.ops[i]));
-  graph.ops = std::move(kept);
-  return folds;
+    return true;
+  });
 }
 
 int64_t count_macs(const Graph& graph, int64_t image_size) {

@@ -205,28 +205,12 @@ class Int8Writer {
 }  // namespace
 
 int fold_scales(Graph& graph) {
-  auto [uses, producer] = models::value_uses(graph);
-  std::vector<bool> removed(graph.ops.size(), false);
-  int folds = 0;
-  for (size_t i = 0; i < graph.ops.size(); ++i) {
-    const Op& s = graph.ops[i];
-    if (s.kind != OpKind::Scale) continue;
-    const int v = s.inputs[0];
-    auto it = producer.find(v);
-    if (it == producer.end() || uses[v] != 1 || v == graph.output) continue;
-    Op& p = graph.ops[it->second];
-    if (!has_int8_weights(p)) continue;
+  return models::fold_into_producers(graph, OpKind::Scale, [](Op& p, const Op& s) {
+    if (!has_int8_weights(p)) return false;
     p.weight = (p.weight.to(torch::kDouble) * s.value).to(torch::kFloat);
     if (p.bias.defined()) p.bias = (p.bias.to(torch::kDouble) * s.value).to(torch::kFloat);
-    p.output = s.output;
-    removed[i] = true;
-    ++folds;
-  }
-  std::vector<Op> kept;
-  for (size_t i = 0; i < graph.ops.size(); ++i)
-    if (!removed[i]) kept.push_back(std::move(graph.ops[i]));
-  graph.ops = std::move(kept);
-  return folds;
+    return true;
+  });
 }
 
 Graph int8_ready_graph(models::FaceNetImpl& model) {

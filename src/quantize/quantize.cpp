@@ -5,19 +5,15 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <opencv2/core.hpp>
 
 #include "facenet/core/error.h"
+#include "facenet/core/script_file.h"
 #include "facenet/core/fs.h"
 #include "facenet/core/progress.h"
-#include "facenet/core/zip_digest.h"
 #include "facenet/data/dataset.h"
 #include "facenet/data/image_io.h"
 #include "facenet/data/preprocess.h"
@@ -77,20 +73,7 @@ void write_int8_model(const torch::jit::Module& module, const infer::ExportMeta&
                       const std::string& path) {
   torch::jit::ExtraFilesMap extra{{"meta.json", infer::meta_to_json(meta)},
                                   {infer::kInt8RecordName, infer::int8_record_to_json(record)}};
-  std::stringstream bytes;
-  try {
-    module.save(bytes, extra);
-  } catch (const std::exception& e) {
-    throw Error("quantize: cannot serialise the int8 module for '" + path + "': " + error_message(e).substr(0, 300));
-  }
-  write_atomic_with(path, [&](const std::string& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
-    out << bytes.rdbuf();
-    out.flush();
-    if (!out) throw Error(errno ? std::strerror(errno) : "write failed");
-    out.close();
-    seal_zip(tmp);
-  });
+  save_sealed_script(module, extra, path);
 }
 
 torch::Tensor row_cosines(const torch::Tensor& a, const torch::Tensor& b) {

@@ -315,10 +315,13 @@ std::vector<FaceRow> Store::add_faces(int64_t person, std::vector<FaceRow> faces
   return faces;
 }
 
-std::vector<FaceRow> Store::faces(int64_t person, bool embeddings) {
+std::vector<FaceRow> Store::face_rows(const std::string& column, int64_t key, bool embeddings) {
   std::lock_guard lock(*mutex_);
-  Statement s(db_, "SELECT id, person_id, source, created, embedding FROM faces WHERE person_id = ? ORDER BY id", path_);
-  s.bind(1, person);
+  Statement s(db_,
+              "SELECT f.id, f.person_id, f.source, f.created, f.embedding FROM faces f JOIN persons p ON f.person_id = "
+              "p.id WHERE " + column + " = ? ORDER BY f.id",
+              path_);
+  s.bind(1, key);
   std::vector<FaceRow> out;
   while (s.step()) {
     FaceRow f;
@@ -332,6 +335,8 @@ std::vector<FaceRow> Store::faces(int64_t person, bool embeddings) {
   return out;
 }
 
+std::vector<FaceRow> Store::faces(int64_t person, bool embeddings) { return face_rows("f.person_id", person, embeddings); }
+
 bool Store::delete_face(int64_t person, int64_t id) {
   std::lock_guard lock(*mutex_);
   Statement s(db_, "DELETE FROM faces WHERE id = ? AND person_id = ?", path_);
@@ -340,22 +345,7 @@ bool Store::delete_face(int64_t person, int64_t id) {
 }
 
 std::vector<FaceRow> Store::collection_faces(int64_t collection) {
-  std::lock_guard lock(*mutex_);
-  Statement s(db_,
-              "SELECT f.id, f.person_id, f.source, f.embedding FROM faces f JOIN persons p ON f.person_id = p.id "
-              "WHERE p.collection_id = ? ORDER BY f.id",
-              path_);
-  s.bind(1, collection);
-  std::vector<FaceRow> out;
-  while (s.step()) {
-    FaceRow f;
-    f.id = s.integer(0);
-    f.person = s.integer(1);
-    f.source = s.text(2);
-    f.embedding = s.floats(3);
-    out.push_back(std::move(f));
-  }
-  return out;
+  return face_rows("p.collection_id", collection, true);
 }
 
 int64_t Store::import_faces(int64_t collection, const std::vector<std::string>& names,

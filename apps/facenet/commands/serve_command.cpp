@@ -16,7 +16,7 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--api-key-file", o->api_key_file, "File whose first line is the API key");
   cmd->add_option("--max-batch", o->max_batch, "Faces per forward pass, from concurrent requests (1 = batching off)")
       ->capture_default_str();
-  cmd->add_option("--max-wait-ms", o->max_wait_ms, "How long a face waits for others to fill a batch")
+  cmd->add_option("--max-wait-ms", o->max_wait_ms, "Longest a face waits for others to fill a batch (only while other requests are on their way)")
       ->capture_default_str();
   cmd->add_option("--max-body", o->max_body_bytes, "Largest request body in bytes")->capture_default_str();
   cmd->add_option("--max-pixels", o->max_pixels, "Largest image (width x height) a request may send")

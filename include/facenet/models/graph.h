@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <array>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -62,6 +63,11 @@ ValueUses value_uses(const Graph& graph);
 std::string script_identifier(const std::string& name);
 /// A Python float literal that parses back to `v` exactly.
 std::string script_float(double v);
+
+/// Folds each `kind` op into the op that produces its input, where that value has no other use
+/// and is not the output: `fold(producer, op)` rewrites the producer's tensors (false: leave
+/// this one), the producer then writes the op's output and the op is dropped. The number folded.
+int fold_into_producers(Graph& graph, OpKind kind, const std::function<bool(Op& producer, const Op& op)>& fold);
 
 /// Folds every BatchNorm whose input is a Conv or Linear output used only by it into that op
 /// (computed in double precision). Returns the number of folds.

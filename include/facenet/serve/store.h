@@ -112,6 +112,8 @@ class Store {
 
  private:
   void exec(const std::string& sql);
+  /// The faces whose `column` (of faces f joined with persons p) equals `key`, by id.
+  std::vector<FaceRow> face_rows(const std::string& column, int64_t key, bool embeddings);
   std::string path_;
   sqlite3* db_ = nullptr;
   std::unique_ptr<std::mutex> mutex_;
