@@ -1,6 +1,8 @@
 // The int8 writer: LibTorch's quantized convolution and linear kernels against int8 arithmetic
 // worked by hand, fp32 fallbacks, and whole backbones against their fp32 graph.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <torch/torch.h>
 
 #include "facenet/core/error.h"
@@ -117,10 +119,10 @@ TEST(Int8Graph, UnknownKeepFp32NameIsAConfigError) {
 // A random network has none of a trained one's robustness (a trained MobileNet on LFW faces
 // keeps a cosine of 0.999, README), so the bar here is that each int8 embedding stays nearest
 // to its own face's fp32 embedding, and the smallest cosine is returned for a loose bound.
-double backbone_cosine(Backbone backbone, std::vector<std::string>* int8_ops = nullptr) {
-  auto model = test::random_model(backbone, 64, 96);
+double backbone_cosine(Backbone backbone, std::vector<std::string>* int8_ops = nullptr, int64_t image_size = 96) {
+  auto model = test::random_model(backbone, 64, image_size);
   PreprocessConfig pre;
-  pre.image_size = 96;
+  pre.image_size = image_size;
   std::vector<torch::Tensor> calib, held;
   for (int i = 0; i < 24; ++i) calib.push_back(data::preprocess_image(test::synth_face(i, 1), pre));
   for (int i = 0; i < 8; ++i) held.push_back(data::preprocess_image(test::synth_face(100 + i, 2), pre));
@@ -148,6 +150,26 @@ TEST(Int8Graph, InceptionResNetStaysCloseToFp32) {
   std::vector<std::string> ops;
   EXPECT_GT(backbone_cosine(Backbone::InceptionResNetV1, &ops), 0.9);
   EXPECT_GT(ops.size(), 100u);
+}
+
+// insightface's networks (112 px): PReLU has no int8 kernel in LibTorch, so it runs in fp32
+// between a dequantize and a quantize; the convolutions and the head's linear layers are int8.
+TEST(Int8Graph, MobileFaceNetStaysCloseToFp32) {
+  std::vector<std::string> ops;
+  EXPECT_GT(backbone_cosine(Backbone::MobileFaceNet, &ops, 112), 0.8);  // 0.918 when written
+  // Its 49 convolutions and the head's linear layer, less the first conv and that layer.
+  EXPECT_EQ(ops.size(), 48u);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "backbone.layers.1.layers.0"), 1);  // the depthwise conv after conv1
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "backbone.layers.0.layers.0"), 0);
+}
+
+TEST(Int8Graph, IResNet18StaysCloseToFp32) {
+  std::vector<std::string> ops;
+  EXPECT_GT(backbone_cosine(Backbone::IResNet18, &ops, 112), 0.9);  // 0.985 when written
+  // 2 x 2 x 4 block convolutions and 4 downsamples; conv1 and fc stay fp32.
+  EXPECT_EQ(ops.size(), 20u);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "backbone.conv1"), 0);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "backbone.fc"), 0);
 }
 
 }  // namespace
