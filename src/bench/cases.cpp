@@ -29,6 +29,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+std::string scratch(const BenchOptions& o, const std::string& name) {
+  const fs::path base = o.scratch_dir.empty() ? fs::temp_directory_path() / "facenet-bench" : fs::path(o.scratch_dir);
+  fs::create_directories(base);
+  return (base / name).string();
+}
+
+}  // namespace
+
 Config base_config(const BenchOptions& o, const std::string& backbone) {
   // insightface's networks run as arcface_torch runs them: 112 px, 512-d (the backbone's name is
   // read at 112 px first, where every backbone is valid, since validation ties the two).
@@ -44,15 +52,6 @@ Config base_config(const BenchOptions& o, const std::string& backbone) {
   apply_runtime(c.runtime);
   return c;
 }
-
-
-std::string scratch(const BenchOptions& o, const std::string& name) {
-  const fs::path base = o.scratch_dir.empty() ? fs::temp_directory_path() / "facenet-bench" : fs::path(o.scratch_dir);
-  fs::create_directories(base);
-  return (base / name).string();
-}
-
-}  // namespace
 
 double rate(const BenchOptions& o, int64_t per_step, int warmup, const std::function<void()>& step) {
   for (int i = 0; i < warmup; ++i) step();

@@ -6,8 +6,13 @@
 #include <vector>
 
 #include "facenet/bench/benchmark.h"
+#include "facenet/core/config.h"
 
 namespace facenet::bench {
+
+/// The config a network case runs `backbone` with: o.image_size, except insightface's networks,
+/// which run as arcface_torch runs them (112 px, 512-d); threads applied.
+Config base_config(const BenchOptions& o, const std::string& backbone);
 
 /// Runs `step` (which processes `per_step` images) `warmup` times, then times three windows of
 /// o.seconds / 3 (each at least one step) and returns the best window's images per second: this

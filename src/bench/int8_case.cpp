@@ -20,11 +20,8 @@
 namespace facenet::bench {
 
 std::string bench_int8_inference(const BenchOptions& o, const std::string& backbone, int64_t batch) {
-  Config c;
-  apply_overrides(c, {"model.backbone=" + backbone});
-  c.data.preprocess.image_size = o.image_size;
-  c.runtime.threads = o.threads;
-  apply_runtime(c.runtime);
+  const Config c = base_config(o, backbone);
+  const int64_t side = c.data.preprocess.image_size;
   infer::use_int8_engine("bench");
   auto model = models::make_model(c.model);
   model->eval();
@@ -32,7 +29,7 @@ std::string bench_int8_inference(const BenchOptions& o, const std::string& backb
   std::vector<torch::Tensor> faces;
   cv::Mat face;
   for (int i = 0; i < 8; ++i) {
-    data::render_synth_face(1, 0, i, 0, static_cast<int>(o.image_size), face);
+    data::render_synth_face(1, 0, i, 0, static_cast<int>(side), face);
     faces.push_back(data::preprocess_image(face, c.data.preprocess));
   }
   const auto graph = quantize::int8_ready_graph(*model);
@@ -40,7 +37,7 @@ std::string bench_int8_inference(const BenchOptions& o, const std::string& backb
   const auto q = quantize::quantize_graph(graph, torch::stack(faces), quantize::ObserverKind::MinMax,
                                           {keep.begin(), keep.end()}, 8);
   const auto forward = infer::int8_inference_fn(q.module);
-  const auto x = torch::randn({batch, 3, o.image_size, o.image_size});
+  const auto x = torch::randn({batch, 3, side, side});
   const double r = rate(o, batch, batch == 1 ? 3 : 1, [&] { forward(x); });
   return fmt::format("{};{} of {} conv/linear layers int8, oneDNN", r, q.int8_ops.size(),
                      q.int8_ops.size() + q.fp32_ops.size());

@@ -115,7 +115,11 @@ class Int8Writer {
       case OpKind::MaxPool:
       case OpKind::Relu:
       case OpKind::Relu6:
+      case OpKind::BatchNorm:  // one that follows no convolution (IResNet's block input)
       case OpKind::GlobalPool: return true;
+      // Not PRelu: LibTorch 1.13's quantized::prelu (onednn and qnnpack alike) returns wrong
+      // values for positive inputs with some slope scales (0.3 -> 0.15 with slopes 0.25, 0.5
+      // stored at scale 0.5/255), so PReLU runs in fp32 between a dequantize and a quantize.
       default: return false;
     }
   }
@@ -187,10 +191,24 @@ class Int8Writer {
       case OpKind::Relu: rhs = fmt::format("torch.relu({})", in(0)); break;
       case OpKind::Relu6: rhs = fmt::format("torch.clamp({}, 0.0, 6.0)", in(0)); break;
       case OpKind::GlobalPool: rhs = fmt::format("torch.flatten(torch.adaptive_avg_pool2d({}, [1, 1]), 1)", in(0)); break;
+      // A BatchNorm that follows no convolution (IResNet's block input, its bn2): 2-D to 5-D.
+      case OpKind::BatchNorm:
+        rhs = fmt::format("ops.quantized.batch_norm({}, self.{}, self.{}, self.{}, self.{}, {}, {})", in(0),
+                          tensor(op, "weight", op.weight), tensor(op, "bias", op.bias),
+                          tensor(op, "mean", op.running_mean), tensor(op, "var", op.running_var),
+                          models::script_float(op.value), qargs(out));
+        break;
       default: throw Error("int8: op kind without a quantized form");  // int8_capable lists these
     }
     src_ << "    " << qname(out) << " = " << rhs << "\n";
     has_q_[out] = true;
+  }
+
+  // Registers `t` on the module as an attribute named after the op; its name.
+  std::string tensor(const Op& op, const std::string& what, const torch::Tensor& t) {
+    const auto name = "t_" + models::script_identifier(op.name) + "_" + what;
+    m_.register_attribute(name, c10::TensorType::get(), t.to(torch::kFloat).contiguous());
+    return name;
   }
 
   const Graph& g_;

@@ -87,6 +87,29 @@ TEST(Int8Graph, OpWithoutInt8FormRunsFp32AfterADequantize) {
   EXPECT_NEAR(y.item<double>(), -0.248 * 3, 1e-6);  // v1 + 2 * v1
 }
 
+// A BatchNorm after no convolution (IResNet's block input) stays int8: the convolution's -0.248
+// above, then (x - 0.1) / sqrt(0.25 + 1e-5) * 2 + 0.5 = -0.891966; at scale 0.01, zero point
+// 128: round(-89.1966) + 128 = 39 -> -0.89.
+TEST(Int8Graph, BatchNormAfterAnInt8ValueRunsInt8) {
+  auto g = one_op(OpKind::Conv);
+  Op bn{OpKind::BatchNorm};
+  bn.inputs = {1};
+  bn.output = 2;
+  bn.name = "bn";
+  bn.weight = torch::tensor({2.0f});
+  bn.bias = torch::tensor({0.5f});
+  bn.running_mean = torch::tensor({0.1f});
+  bn.running_var = torch::tensor({0.25f});
+  bn.value = 1e-5;
+  g.ops.push_back(bn);
+  g.num_values = 3;
+  g.output = 2;
+  auto m = to_int8_module(g, {{0.1, 0}, {0.002, 200}, {0.01, 128}}, {});
+  EXPECT_NE(m.source.find("q2 = ops.quantized.batch_norm(q1, "), std::string::npos) << m.source;
+  const auto y = m.module.forward({torch::tensor({0.5f, 0.3f}).reshape({1, 2, 1, 1})}).toTensor();
+  EXPECT_NEAR(y.item<double>(), -0.89, 1e-6) << m.source;
+}
+
 TEST(Int8Graph, FoldsTheResidualScaleIntoItsConvolution) {
   auto g = one_op(OpKind::Conv);
   Op scale{OpKind::Scale};
@@ -174,3 +197,4 @@ TEST(Int8Graph, IResNet18StaysCloseToFp32) {
 
 }  // namespace
 }  // namespace facenet::quantize
+
