@@ -84,12 +84,14 @@ def infer_int8(backbone, batch, args):
     from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
     torch.backends.quantized.engine = "onednn"
-    model = FaceNet(backbone).eval()
+    model = network(backbone).eval()
     first = next(n for n, m in model.named_modules() if isinstance(m, torch.nn.Conv2d))
+    # The head: FaceNet's last_linear/last_bn; insightface's last Linear (fc, or the GDC's).
+    head = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)][-1:]
     qmap = get_default_qconfig_mapping("onednn")
-    for name in (first, "last_linear", "last_bn"):
+    for name in [first, "last_linear", "last_bn"] + head:
         qmap = qmap.set_module_name(name, None)
-    size = args.image_size
+    size = size_of(backbone, args)
     with torch.no_grad():
         prepared = prepare_fx(model, qmap, (torch.randn(1, 3, size, size),))
         for _ in range(4):

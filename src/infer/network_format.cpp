@@ -1,6 +1,7 @@
 #include "facenet/infer/network_format.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
@@ -44,6 +45,9 @@ LoadedNetwork load_as(const NetworkFormat& row, const std::string& path, Inferen
   if (!stated.empty() && !row.load_foreign)
     throw Error("'" + path + "' is a " + row.kind + ", which carries its own preprocessing: --input-size, --input-mean, --input-std, "
                 "--channel-order, --crop and --preprocess are for ONNX models without facenet metadata");
+  if (!stated.empty() && dtype != InferenceDtype::FP32)
+    spdlog::info("[infer] runtime.inference_dtype {}: {} is a foreign {} model, run in fp32", to_string(dtype), path,
+                 row.name);
   auto net = stated.empty() ? row.load(path, dtype) : row.load_foreign(path, stated);
   net.format = row.name;
   return net;

@@ -39,6 +39,7 @@ void check_network(const std::string& path, const PreprocessArgs& preprocess, Ch
     const auto& format = formats.format_of(path);
     r.kind = format.kind;
     const auto seen = formats.inspect(format, path, preprocess);
+    if (!seen.meta.foreign.empty()) r.kind = format.name + " model (not a facenet export)";
     r.facts = {{"backbone", seen.meta.architecture()},
                {"embedding size", std::to_string(seen.meta.embedding_size)},
                {"preprocessing", preprocessing(seen.meta.preprocess)},

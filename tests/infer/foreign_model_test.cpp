@@ -129,6 +129,7 @@ TEST(ForeignOnnx, SidecarNextToTheModelIsReadAndFlagsWinOverIt) {
   const auto checked = tasks::check_file(path);
   EXPECT_TRUE(checked.intact) << checked.problem;
   EXPECT_NE(tasks::format_check(path, checked).find("backbone: foreign"), std::string::npos);
+  EXPECT_EQ(checked.kind, "onnx model (not a facenet export)");
 }
 
 TEST(ForeignOnnx, ASidecarSizeThatDisagreesWithTheModelIsRefusedNamingBoth) {
