@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +13,6 @@
 #include <vector>
 
 #include "support/process.h"
-
-extern char** environ;
 
 namespace facenet::test {
 
@@ -45,31 +42,22 @@ HeadlessChromium::HeadlessChromium(const std::string& binary, const std::string&
   int commands[2], replies[2];
   if (::pipe2(commands, O_CLOEXEC) != 0 || ::pipe2(replies, O_CLOEXEC) != 0)
     throw std::runtime_error("headless chromium: pipe() failed");
-  std::vector<std::string> args{binary,          "--headless",          "--no-sandbox",    "--disable-gpu",
-                                "--no-first-run", "--remote-debugging-pipe", "--window-size=1200,900", "--user-data-dir=" + profile,
-                                "about:blank"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, commands[0], 3);  // dup2 clears close-on-exec
-  posix_spawn_file_actions_adddup2(&actions, replies[1], 4);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // its own group: its helpers die with it
-  posix_spawnattr_setpgroup(&attr, 0);
-  const int rc = posix_spawn(&pid_, binary.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  // Above 4, so that making them the child's 3 and 4 cannot overwrite one with the other.
+  for (int* fd : {&commands[0], &commands[1], &replies[0], &replies[1]}) {
+    const int high = ::fcntl(*fd, F_DUPFD_CLOEXEC, 10);
+    ::close(*fd);
+    *fd = high;
+  }
+  pid_ = spawn_logged({binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                       "--remote-debugging-pipe", "--window-size=1200,900", "--user-data-dir=" + profile, "about:blank"},
+                      environment(), log, {{commands[0], 3}, {replies[1], 4}}, /*own_group: its helpers die with it*/ true);
   ::close(commands[0]);
   ::close(replies[1]);
   to_browser_ = commands[1];
   from_browser_ = replies[0];
-  if (rc != 0) {
-    pid_ = -1;
+  if (pid_ < 0) {
+    ::close(to_browser_);
+    ::close(from_browser_);
     throw std::runtime_error("headless chromium: cannot start " + binary);
   }
 }
@@ -77,8 +65,7 @@ HeadlessChromium::HeadlessChromium(const std::string& binary, const std::string&
 HeadlessChromium::~HeadlessChromium() {
   if (pid_ > 0) {
     try {
-      if (!closed_)
-      call("Browser.close", nlohmann::json::object(), "", 5);
+      if (!closed_) call("Browser.close", nlohmann::json::object(), "", 5);
     } catch (const std::exception&) {
     }
     if (wait_for(pid_, 5) < 0) {

@@ -28,13 +28,14 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-pid_t spawn_cli(const std::vector<std::string>& args, const std::vector<std::pair<std::string, std::string>>& vars,
-                const std::string& log) {
+std::vector<std::string> environment() {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) env.emplace_back(*e);
-  for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
-  std::vector<std::string> argv_s{FACENET_CLI};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  return env;
+}
+
+pid_t spawn_logged(std::vector<std::string> argv_s, std::vector<std::string> env, const std::string& log,
+                   const std::vector<std::pair<int, int>>& fds, bool own_group) {
   std::vector<char*> argv, envp;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -44,10 +45,27 @@ pid_t spawn_cli(const std::vector<std::string>& args, const std::vector<std::pai
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  for (const auto& [from, to] : fds) posix_spawn_file_actions_adddup2(&actions, from, to);  // clears close-on-exec
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, FACENET_CLI, &actions, nullptr, argv.data(), envp.data());
+  const int rc = posix_spawn(&pid, argv_s.at(0).c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   return rc == 0 ? pid : -1;
+}
+
+pid_t spawn_cli(const std::vector<std::string>& args, const std::vector<std::pair<std::string, std::string>>& vars,
+                const std::string& log) {
+  auto env = environment();
+  for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
+  std::vector<std::string> argv{FACENET_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return spawn_logged(std::move(argv), std::move(env), log);
 }
 
 int wait_for(pid_t pid, double seconds) {
