@@ -39,6 +39,14 @@ std::vector<float> normalised(const std::vector<float>& v) {
   return out;
 }
 
+/// The rows whose entry in `column` is `value`, in order.
+std::vector<int64_t> rows_where(const std::vector<int64_t>& column, int64_t value) {
+  std::vector<int64_t> rows;
+  for (size_t r = 0; r < column.size(); ++r)
+    if (column[r] == value) rows.push_back(static_cast<int64_t>(r));
+  return rows;
+}
+
 // Below this many stored values a second thread costs more than it saves.
 constexpr int64_t kParallelValues = int64_t{1} << 22;
 }  // namespace
@@ -88,18 +96,12 @@ void FaceIndex::remove_rows(const std::vector<int64_t>& rows) {
 
 void FaceIndex::remove_face(int64_t face) {
   std::unique_lock lock(mutex_);
-  std::vector<int64_t> rows;
-  for (size_t r = 0; r < faces_.size(); ++r)
-    if (faces_[r] == face) rows.push_back(static_cast<int64_t>(r));
-  remove_rows(rows);
+  remove_rows(rows_where(faces_, face));
 }
 
 void FaceIndex::remove_person(int64_t person) {
   std::unique_lock lock(mutex_);
-  std::vector<int64_t> rows;
-  for (size_t r = 0; r < persons_.size(); ++r)
-    if (persons_[r] == person) rows.push_back(static_cast<int64_t>(r));
-  remove_rows(rows);
+  remove_rows(rows_where(persons_, person));
 }
 
 void FaceIndex::scan(const float* q, float* out) const {
@@ -112,8 +114,8 @@ void FaceIndex::scan(const float* q, float* out) const {
   });
 }
 
-float FaceIndex::exact(int64_t row, const float* q) const {
-  std::vector<float> a(static_cast<size_t>(dim_));
+float FaceIndex::exact(int64_t row, const float* q, std::vector<float>& a) const {
+  a.resize(static_cast<size_t>(dim_));
   const uint16_t* hi = upper_.data() + row * dim_;
   const uint16_t* lo = lower_.data() + row * dim_;
   for (int64_t j = 0; j < dim_; ++j) {
@@ -156,10 +158,11 @@ std::vector<Match> FaceIndex::search(const std::vector<float>& probe, int64_t k)
   // 3. The persons left: their rows that may hold their best (not below top - e) in full float.
   std::vector<int64_t> best(slots, -1);
   std::vector<float> sims(slots, 0);
+  std::vector<float> row;  // one row in full float, reused
   for (int64_t r = 0; r < rows; ++r) {
     const auto s = static_cast<size_t>(slots_[r]);
     if (top[s] == kNone || top[s] + e < floor || approx[r] + e < top[s] - e) continue;
-    const float sim = exact(r, q.data());
+    const float sim = exact(r, q.data(), row);
     if (best[s] < 0 || sim > sims[s]) {  // ties keep the earliest row, as a full scan does
       best[s] = r;
       sims[s] = sim;

@@ -41,7 +41,8 @@ class FaceIndex {
  private:
   void remove_rows(const std::vector<int64_t>& rows);  ///< under the unique lock
   void scan(const float* q, float* out) const;         ///< upper-half dot products of every row
-  float exact(int64_t row, const float* q) const;      ///< the full-float dot product of one row
+  /// The full-float dot product of one row (assembled in `scratch`).
+  float exact(int64_t row, const float* q, std::vector<float>& scratch) const;
   int64_t dim_;
   int64_t threads_;
   mutable std::shared_mutex mutex_;
